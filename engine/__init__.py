@@ -1,0 +1,1 @@
+"""BHARATPOL engine: everything that is not HTTP."""

@@ -1,0 +1,55 @@
+"""Who may see a case and act on a task: lane = role, scope by agency/unit, separation of duties."""
+
+from sqlalchemy import and_, exists, or_, select
+
+from engine.models import Case, Task, User
+
+
+def may_act(user: User, task: Task) -> bool:
+    """The user's role is the task's lane and the task lies in the user's scope."""
+    if not user.active or user.role != task.lane:
+        return False
+    if task.lane == "UO":
+        return user.unit_id is not None and user.unit_id == task.unit_id
+    if task.lane == "ILO":
+        return user.agency_id == task.agency_id
+    return task.lane == "IPCU"
+
+
+def may_supervise(user: User, task: Task) -> bool:
+    """Supervisors reassign: an IPCU supervisor anywhere, an ILO supervisor inside its agency."""
+    if not (user.active and user.is_supervisor):
+        return False
+    return user.role == "IPCU" or (user.role == "ILO" and user.agency_id == task.agency_id)
+
+
+def task_scope_clause(user: User):
+    """SQL condition: open tasks this user may act on."""
+    if user.role == "UO":
+        return and_(Task.lane == "UO", Task.unit_id == user.unit_id)
+    if user.role == "ILO":
+        return and_(Task.lane == "ILO", Task.agency_id == user.agency_id)
+    return Task.lane == "IPCU"
+
+
+def case_scope_clause(user: User):
+    """SQL condition: cases this user may see (need to know)."""
+    if user.role == "IPCU":
+        return Case.id.is_not(None)
+    own = Case.unit_id == user.unit_id if user.role == "UO" else Case.agency_id == user.agency_id
+    sent_to_me = exists(select(Task.id).where(
+        Task.case_id == Case.id,
+        Task.unit_id == user.unit_id if user.role == "UO" else Task.agency_id == user.agency_id,
+    ))
+    return or_(own, sent_to_me)
+
+
+def separation_conflict(session, *, user: User, case_id: int, task: Task, separate_from: list[str]) -> str | None:
+    """Name the earlier step this user did that forbids them this one, if any."""
+    done = session.scalars(select(Task).where(
+        Task.case_id == case_id, Task.completed_by == user.id, Task.state == "completed",
+    )).all()
+    for earlier in done:
+        if earlier.lane != task.lane or earlier.bpmn_id in separate_from:
+            return earlier.name
+    return None

@@ -1,0 +1,51 @@
+"""Append-only, hash-chained audit log and its verification."""
+
+import hashlib
+import json
+
+from sqlalchemy import select, update
+
+from engine.models import AuditEntry, AuditHead
+from engine.models._types import utcnow
+
+
+def _digest(prev_hash: str, seq: int, at, actor, action, object_type, object_id, detail) -> str:
+    body = json.dumps(
+        [prev_hash, seq, at.isoformat(), actor, action, object_type, str(object_id), detail],
+        sort_keys=True, separators=(",", ":"), default=str,
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def append(session, *, actor: str, action: str, object_type: str, object_id, detail=None) -> AuditEntry:
+    """Chain one entry onto the log; the UPDATE on the head row serialises concurrent writers."""
+    seq, prev = session.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
+        .returning(AuditHead.seq, AuditHead.last_hash)
+    ).one()
+    at, detail = utcnow(), detail or {}
+    digest = _digest(prev, seq, at, actor, action, object_type, object_id, detail)
+    entry = AuditEntry(seq=seq, at=at, actor=actor, action=action, object_type=object_type,
+                       object_id=str(object_id), detail=detail, prev_hash=prev, hash=digest)
+    session.add(entry)
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=digest))
+    return entry
+
+
+def verify(session) -> list[str]:
+    """Walk the chain; return one line per problem (edited, deleted or reordered entries)."""
+    problems, prev, expected_seq = [], "0" * 64, 1
+    for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.seq)):
+        if entry.seq != expected_seq:
+            problems.append(f"entry {expected_seq} to {entry.seq - 1} missing (deleted?)")
+        if entry.prev_hash != prev:
+            problems.append(f"entry {entry.seq}: chain broken (previous hash does not match)")
+        recomputed = _digest(entry.prev_hash, entry.seq, entry.at, entry.actor, entry.action,
+                             entry.object_type, entry.object_id, entry.detail)
+        if recomputed != entry.hash:
+            problems.append(f"entry {entry.seq}: content does not match its hash (edited?)")
+        prev, expected_seq = entry.hash, entry.seq + 1
+    head = session.get(AuditHead, 1)
+    if head is not None and (head.seq != expected_seq - 1 or head.last_hash != prev):
+        problems.append(f"log ends at entry {expected_seq - 1} but head says {head.seq} (tail deleted?)")
+    return problems

@@ -1,0 +1,126 @@
+"""The `bharatpol` command line."""
+
+import sys
+from pathlib import Path
+
+import click
+from sqlalchemy import func, select
+
+from engine import audit, demo
+from engine.bootstrap import build_platform
+from engine.directory import agency_by_code, new_user, unit_by_code
+from engine.errors import BharatpolError
+from engine.models import ProcessVersion
+from engine.schema import upgrade
+from engine.services.deploy import deploy, read_paths
+
+
+class Group(click.Group):
+    """Turns every domain error into a one-line message and exit status 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except BharatpolError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=Group)
+@click.pass_context
+def main(ctx):
+    """BHARATPOL: INTERPOL cooperation procedures as BPMN diagrams."""
+    ctx.obj = build_platform()
+
+
+@main.command("init-db")
+@click.option("--demo", "with_demo", is_flag=True, help="Add the demo agencies, users and processes.")
+@click.pass_obj
+def init_db(platform, with_demo):
+    """Create or upgrade the database schema (Alembic), optionally with demo data."""
+    if with_demo and platform.settings.production:
+        raise click.ClickException("demo data is never loaded in production (BHARATPOL_ENV=production)")
+    upgrade(platform.engine)
+    click.echo(f"database ready: {platform.engine.url.render_as_string(hide_password=True)}")
+    if not with_demo:
+        return
+    with platform.uow() as uow:
+        if uow.session.scalar(select(func.count()).select_from(ProcessVersion)) == 0 and _empty(uow.session):
+            demo.load(uow.session)
+            uow.commit()
+            click.echo("demo agencies, units and users loaded (password: bharatpol-demo)")
+        else:
+            click.echo("directory not empty: demo users left as they are")
+    _deploy(platform, [platform.settings.processes_dir], actor="init-db")
+
+
+def _empty(session) -> bool:
+    from engine.models import Agency
+
+    return session.scalar(select(func.count()).select_from(Agency)) == 0
+
+
+@main.command("deploy")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--as", "actor", default="cli", help="Who deploys (recorded in the audit log).")
+@click.pass_obj
+def deploy_cmd(platform, paths, actor):
+    """Deploy BPMN/DMN files (or folders of them) as new process versions."""
+    _deploy(platform, list(paths), actor=actor)
+
+
+def _deploy(platform, paths, actor):
+    for result in deploy(platform, actor=actor, files=read_paths(paths)):
+        state = "deployed as new version" if result.created else "unchanged, still version"
+        click.echo(f"{result.process_id}: {state} {result.version}")
+
+
+@main.command("processes")
+@click.pass_obj
+def processes(platform):
+    """List deployed processes and their versions."""
+    with platform.uow() as uow:
+        rows = uow.session.scalars(select(ProcessVersion).order_by(ProcessVersion.process_id,
+                                                                   ProcessVersion.version)).all()
+        if not rows:
+            click.echo("no processes deployed")
+        for v in rows:
+            click.echo(f"{v.process_id}\tv{v.version}\t{v.deployed_at:%Y-%m-%d %H:%M}\t{v.deployed_by}\t"
+                       f"{v.digest[:12]}\t{v.name}")
+
+
+@main.command("create-user")
+@click.option("--username", required=True)
+@click.option("--name", "full_name", required=True)
+@click.option("--role", required=True, type=click.Choice(["UO", "ILO", "IPCU"]))
+@click.option("--agency", required=True, help="Agency code, e.g. DELHI.")
+@click.option("--unit", help="Unit code (unit officers only).")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--admin", is_flag=True)
+@click.option("--process-owner", is_flag=True)
+@click.option("--supervisor", is_flag=True)
+@click.pass_obj
+def create_user(platform, username, full_name, role, agency, unit, password, admin, process_owner, supervisor):
+    """Create an account; it must change its password at first sign-in."""
+    with platform.uow() as uow:
+        s = uow.session
+        user = new_user(s, username=username, full_name=full_name, role=role, agency=agency_by_code(s, agency),
+                        unit=unit_by_code(s, unit) if unit else None, password=password, is_admin=admin,
+                        is_process_owner=process_owner, is_supervisor=supervisor)
+        audit.append(s, actor="cli", action="user.create", object_type="user", object_id=username,
+                     detail={"role": role, "agency": agency, "unit": unit})
+        uow.commit()
+        click.echo(f"created {role} account '{user.username}' in {agency}")
+
+
+@main.command("verify-audit")
+@click.pass_obj
+def verify_audit(platform):
+    """Check the hash chain of the audit log; exit 1 when it was tampered with."""
+    with platform.uow() as uow:
+        problems = audit.verify(uow.session)
+    for line in problems:
+        click.echo(f"TAMPERED: {line}", err=True)
+    if problems:
+        sys.exit(1)
+    click.echo("audit log intact")

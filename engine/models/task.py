@@ -1,0 +1,38 @@
+"""The task projection: ready and finished user tasks, for inboxes and metrics."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.db import Base
+from engine.models._types import UTCDateTime, utcnow
+
+OPEN_STATES = ("ready", "claimed")
+
+
+class Task(Base):
+    __tablename__ = "task"
+    __table_args__ = (
+        Index("ix_task_open_scope", "state", "lane", "agency_id", "unit_id"),
+        Index("ix_task_case_uuid", "case_id", "task_uuid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"))
+    task_uuid: Mapped[str] = mapped_column(String(36))
+    process_id: Mapped[str] = mapped_column(String(100))
+    bpmn_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    lane: Mapped[str] = mapped_column(String(16))
+    form: Mapped[str | None] = mapped_column(String(200))
+    variable: Mapped[str] = mapped_column(String(100))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    state: Mapped[str] = mapped_column(String(16), default="ready")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

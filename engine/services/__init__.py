@@ -1,0 +1,1 @@
+"""Services: the only functions that commit. Each call is one unit of work."""

@@ -1,0 +1,96 @@
+"""Helpers shared by the services: the actor, locked cases, and syncing a case after a step."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from engine import audit
+from engine.assignment import case_scope_clause
+from engine.errors import Forbidden, NotFound
+from engine.models import Agency, Case, CaseEvent, Task, Timer, Unit, User
+from engine.models.task import OPEN_STATES
+from engine.runtime import task_facts
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def actor(session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        raise Forbidden("this account is not active")
+    return user
+
+
+def visible_case(session, user: User, case_id: int, *, for_update=False) -> Case:
+    """The case if the user may know of it, else NotFound (existence is not leaked)."""
+    query = select(Case).where(Case.id == case_id, case_scope_clause(user))
+    if for_update:
+        query = query.with_for_update(of=Case).execution_options(populate_existing=True)
+    case = session.scalar(query)
+    if case is None:
+        raise NotFound(f"case {case_id} not found")
+    return case
+
+
+def record(session, *, user: User, case: Case, action: str, task=None, detail=None):
+    """Append a history line and its audit entry."""
+    detail = detail or {}
+    session.add(CaseEvent(case_id=case.id, actor=user.username, action=action,
+                          bpmn_id=task.bpmn_id if task else None, task_name=task.name if task else None,
+                          detail=detail))
+    audit.append(session, actor=user.username, action=f"case.{action}", object_type="case",
+                 object_id=case.reference, detail={"task": task.bpmn_id if task else None, **detail})
+
+
+def sync(session, workflows, case: Case, flow, at: datetime):
+    """Write state, data, status, the task projection and timers after engine steps."""
+    case.state = workflows.dump(flow)
+    case.data = flow.data()
+    case.updated_at = at
+    if flow.completed:
+        case.status, case.completed_at = "completed", at
+    _project_tasks(session, case, flow, at)
+    _project_timers(session, case, flow)
+
+
+def _project_tasks(session, case: Case, flow, at):
+    ready = {str(t.id): t for t in flow.ready_human_tasks()}
+    rows = session.scalars(select(Task).where(Task.case_id == case.id, Task.state.in_(OPEN_STATES))).all()
+    for row in rows:
+        if row.task_uuid not in ready:
+            row.state, row.completed_at = "cancelled", at
+    known = {row.task_uuid for row in rows}
+    for uuid, task in ready.items():
+        if uuid in known:
+            continue
+        facts = task_facts(task)
+        agency_id, unit_id = _scope(session, case, task.data)
+        session.add(Task(case_id=case.id, task_uuid=uuid, process_id=case.process_id, bpmn_id=facts["bpmn_id"],
+                         name=facts["name"], lane=facts["lane"], form=facts["form"], variable=facts["variable"],
+                         agency_id=agency_id, unit_id=unit_id, created_at=at))
+
+
+def _scope(session, case: Case, data: dict) -> tuple[int, int | None]:
+    """A branch may narrow the scope with `agency` / `unit` codes in its data."""
+    agency_id, unit_id = case.agency_id, case.unit_id
+    agency = session.scalar(select(Agency).where(Agency.code == data.get("agency"))) if data.get("agency") else None
+    if agency is not None and agency.id != case.agency_id:
+        agency_id, unit_id = agency.id, None
+    unit = session.scalar(select(Unit).where(Unit.code == data.get("unit"))) if data.get("unit") else None
+    if unit is not None and unit.agency_id == agency_id:
+        unit_id = unit.id
+    return agency_id, unit_id
+
+
+def _project_timers(session, case: Case, flow):
+    waiting = {uuid: (bpmn_id, due) for uuid, bpmn_id, due in flow.timers()}
+    rows = session.scalars(select(Timer).where(Timer.case_id == case.id, Timer.fired_at.is_(None))).all()
+    for row in rows:
+        if row.task_uuid not in waiting:
+            session.delete(row)
+    known = {row.task_uuid for row in rows}
+    for uuid, (bpmn_id, due) in waiting.items():
+        if uuid not in known:
+            session.add(Timer(case_id=case.id, task_uuid=uuid, bpmn_id=bpmn_id, due_at=due))
