@@ -1,6 +1,8 @@
 """Demo directory (never in production): CBI IPCU, seven agencies, their ILOs and units."""
 
-from engine.directory import new_user
+from functools import cache
+
+from engine.directory import hash_password, new_user
 from engine.models import Agency, Unit
 
 DEMO_PASSWORD = "bharatpol-demo"
@@ -36,6 +38,12 @@ USERS = [
 ]
 
 
+@cache
+def _demo_hash() -> str:
+    """All demo accounts share one public password; hashing it once keeps init-db and tests quick."""
+    return hash_password(DEMO_PASSWORD)
+
+
 def load(session):
     """Insert the demo directory; the caller commits."""
     agencies, units = {}, {}
@@ -51,5 +59,5 @@ def load(session):
                             {"is_supervisor": True}) for code, name, _kind, _u in AGENCIES[1:]]
     for username, full_name, role, agency, unit, flags in users:
         new_user(session, username=username, full_name=full_name, role=role, agency=agencies[agency],
-                 unit=units.get(unit), password=DEMO_PASSWORD, is_demo=True, must_change_password=False,
+                 unit=units.get(unit), password=DEMO_PASSWORD, password_hash=_demo_hash(), is_demo=True, must_change_password=False,
                  **flags)

@@ -40,7 +40,8 @@ def user_by_username(session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 
 
-def new_user(session, *, username, full_name, role, agency, unit=None, password, **flags) -> User:
+def new_user(session, *, username, full_name, role, agency, unit=None, password, password_hash=None,
+             **flags) -> User:
     """Check and add one account; UOs need a unit of their agency, IPCU belongs to CBI."""
     errors = {}
     if role not in ROLES:
@@ -54,7 +55,7 @@ def new_user(session, *, username, full_name, role, agency, unit=None, password,
     if errors:
         raise Invalid(errors)
     user = User(username=username, full_name=full_name, role=role, agency_id=agency.id,
-                unit_id=unit.id if unit else None, password_hash=hash_password(password), **flags)
+                unit_id=unit.id if unit else None, password_hash=password_hash or hash_password(password), **flags)
     session.add(user)
     session.flush()
     return user

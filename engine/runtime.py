@@ -100,8 +100,10 @@ class CaseFlow:
 
     def step(self):
         """Run every automatic step (scripts, rules, gateways, due timers) until people must act."""
-        self.workflow.refresh_waiting_tasks()
         self.workflow.do_engine_steps()
+        # do_engine_steps ends by firing due timers; run whatever they made ready
+        while self.workflow.get_tasks(state=TaskState.READY, manual=False):
+            self.workflow.do_engine_steps()
 
     def ready_human_tasks(self) -> list:
         return [t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)]

@@ -15,7 +15,7 @@ class UnitOfWork:
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        self.session.rollback()
+        # close() rolls back whatever was not committed and detaches objects without expiring them
         self.session.close()
         if exc_type is not None and issubclass(exc_type, StaleDataError):
             raise Conflict("the case was changed by someone else at the same time; reload and try again") from exc
