@@ -31,6 +31,7 @@ class Group(click.Group):
 def main(ctx):
     """BHARATPOL: INTERPOL cooperation procedures as BPMN diagrams."""
     ctx.obj = build_platform()
+    ctx.call_on_close(ctx.obj.engine.dispose)
 
 
 @main.command("init-db")

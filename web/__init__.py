@@ -1,0 +1,1 @@
+"""BHARATPOL web layer: Flask app, blueprints per module, REST API."""
