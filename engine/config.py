@@ -14,6 +14,8 @@ class Settings:
     processes_dir: Path
     forms_dir: Path
     production: bool = False
+    secret_key: str | None = None
+    max_upload_mb: int = 20
 
 
 def load_settings(environ=None) -> Settings:
@@ -27,4 +29,6 @@ def load_settings(environ=None) -> Settings:
         processes_dir=Path(env.get("BHARATPOL_PROCESSES_DIR", PROJECT_ROOT / "processes")),
         forms_dir=Path(env.get("BHARATPOL_FORMS_DIR", PROJECT_ROOT / "forms" / "schemas")),
         production=env.get("BHARATPOL_ENV", "development") == "production",
+        secret_key=env.get("BHARATPOL_SECRET_KEY") or None,
+        max_upload_mb=int(env.get("BHARATPOL_MAX_UPLOAD_MB", "20")),
     )

@@ -2,11 +2,11 @@
 
 from engine.models.audit import AuditEntry, AuditHead
 from engine.models.case import Attachment, Case, CaseEvent, Comment, Timer
-from engine.models.directory import ROLES, Agency, Unit, User
+from engine.models.directory import ROLES, Agency, ApiToken, Unit, User
 from engine.models.process import ProcessFile, ProcessVersion
 from engine.models.task import Task
 
 __all__ = [
-    "ROLES", "Agency", "Attachment", "AuditEntry", "AuditHead", "Case", "CaseEvent", "Comment",
+    "ROLES", "Agency", "ApiToken", "Attachment", "AuditEntry", "AuditHead", "Case", "CaseEvent", "Comment",
     "ProcessFile", "ProcessVersion", "Task", "Timer", "Unit", "User",
 ]

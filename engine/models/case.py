@@ -18,6 +18,7 @@ class Case(Base):
     process_id: Mapped[str] = mapped_column(String(100), index=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    category: Mapped[str | None] = mapped_column(String(32), index=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
     created_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))

@@ -48,11 +48,18 @@ def sync(session, workflows, case: Case, flow, at: datetime):
     """Write state, data, status, the task projection and timers after engine steps."""
     case.state = workflows.dump(flow)
     case.data = flow.data()
+    case.category = _category(case.data)
     case.updated_at = at
     if flow.completed:
         case.status, case.completed_at = "completed", at
     _project_tasks(session, case, flow, at)
     _project_timers(session, case, flow)
+
+
+def _category(data: dict) -> str | None:
+    """What inbox filters call the case's type: a request's notice_type, if it has one."""
+    request = data.get("request")
+    return request.get("notice_type") if isinstance(request, dict) else None
 
 
 def _project_tasks(session, case: Case, flow, at):

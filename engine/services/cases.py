@@ -1,9 +1,13 @@
 """Start cases, deliver messages, comments and attachments."""
 
 import hashlib
+from pathlib import Path, PurePosixPath
+
+import filetype
 
 from sqlalchemy import select
 
+from engine import audit, queries
 from engine.errors import Conflict, Forbidden, Invalid, NotFound
 from engine.models import Attachment, Case, Comment, ProcessVersion
 from engine.runtime import task_facts
@@ -11,6 +15,11 @@ from engine.services._common import actor, now, record, sync, visible_case
 
 REFERENCE_PREFIX = {"notice_request": "NR", "reference_request": "RR", "broadcast": "BC"}
 ATTACHMENT_KINDS = ("warrant", "judgment", "photo", "fingerprints", "dna", "document")
+ALLOWED_TYPES = {
+    "application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG", "image/tiff": "TIFF",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word (.docx)",
+    "application/vnd.oasis.opendocument.text": "OpenDocument text (.odt)",
+}
 
 
 def latest_version(session, process_id: str) -> ProcessVersion:
@@ -90,13 +99,27 @@ def add_comment(platform, *, actor_id: int, case_id: int, body: str) -> Comment:
         return comment
 
 
-def add_attachment(platform, *, actor_id: int, case_id: int, filename: str, kind: str,
-                   content: bytes, content_type: str = "application/octet-stream") -> Attachment:
-    """Store a file outside the web root under its SHA-256 and record its metadata."""
+def check_upload(platform, *, filename: str, kind: str, content: bytes) -> tuple[str, str]:
+    """(safe file name, content type found by reading the file) or Invalid naming what is wrong."""
     if kind not in ATTACHMENT_KINDS:
         raise Invalid({"kind": f"must be one of {', '.join(ATTACHMENT_KINDS)}"})
+    limit = platform.settings.max_upload_mb
     if not content:
         raise Invalid({"file": "is empty"})
+    if len(content) > limit * 1024 * 1024:
+        raise Invalid({"file": f"is larger than {limit} MB"})
+    guess = filetype.guess(content)
+    if guess is None or guess.mime not in ALLOWED_TYPES:
+        found = guess.mime if guess else "unknown content"
+        raise Invalid({"file": f"is {found}; allowed are {', '.join(ALLOWED_TYPES.values())}"})
+    name = PurePosixPath((filename or "").replace("\\", "/")).name.strip()[:200] or f"{kind}.{guess.extension}"
+    return name, guess.mime
+
+
+def add_attachment(platform, *, actor_id: int, case_id: int, filename: str, kind: str,
+                   content: bytes) -> Attachment:
+    """Check the file by its content, store it outside the web root under its SHA-256, record it."""
+    filename, content_type = check_upload(platform, filename=filename, kind=kind, content=content)
     digest = hashlib.sha256(content).hexdigest()
     store = platform.settings.data_dir / "attachments"
     store.mkdir(parents=True, exist_ok=True)
@@ -117,3 +140,38 @@ def attachment_kinds(session, case_id: int) -> list[str]:
     return sorted(set(session.scalars(select(Attachment.kind).where(Attachment.case_id == case_id))))
 
 
+
+
+def view_case(platform, *, actor_id: int, case_id: int) -> dict:
+    """The case page's content; every view is logged (the data belongs to the requesting country)."""
+    with platform.uow() as uow:
+        user = actor(uow.session, actor_id)
+        detail = queries.case_detail(uow.session, user, case_id)
+        audit.append(uow.session, actor=user.username, action="case.view", object_type="case",
+                     object_id=detail["reference"])
+        uow.commit()
+        return detail
+
+
+def open_attachment(platform, *, actor_id: int, case_id: int, attachment_id: int) -> tuple[dict, Path]:
+    """An attachment's metadata and stored file, for download; every download is logged."""
+    with platform.uow() as uow:
+        user = actor(uow.session, actor_id)
+        case = visible_case(uow.session, user, case_id)
+        att = uow.session.get(Attachment, attachment_id)
+        if att is None or att.case_id != case.id:
+            raise NotFound(f"attachment {attachment_id} not found")
+        record(uow.session, user=user, case=case, action="download",
+               detail={"filename": att.filename, "sha256": att.sha256})
+        uow.commit()
+        meta = {"filename": att.filename, "content_type": att.content_type, "size": att.size, "kind": att.kind}
+        return meta, platform.settings.data_dir / "attachments" / att.sha256
+
+
+def diagram_xml(platform, *, actor_id: int, case_id: int) -> str:
+    """The BPMN of the version a case runs on (for the diagram on the case page)."""
+    with platform.uow() as uow:
+        user = actor(uow.session, actor_id)
+        case = visible_case(uow.session, user, case_id)
+        name = next(f.filename for f in case.version.files if f.kind == "bpmn")
+        return next(f.content for f in case.version.files if f.filename == name)

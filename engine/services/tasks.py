@@ -139,3 +139,18 @@ def form_schema(platform, session, version_id: int, form: str | None) -> dict:
             ProcessFile.version_id == version_id, ProcessFile.filename == f"forms/{form}"))
         cache[key] = json.loads(content)
     return cache[key]
+
+
+def save_draft(platform, *, actor_id: int, task_id: int, data: dict) -> Task:
+    """Keep unfinished form data on the task; it is validated only when the task is completed."""
+    if not isinstance(data, dict):
+        raise Invalid({"data": "must be a JSON object"})
+    with platform.uow() as uow:
+        session = uow.session
+        user = actor(session, actor_id)
+        case, task = _open_task(session, user, task_id)
+        _check_actor(session, user, case, task)
+        task.draft = data
+        record(session, user=user, case=case, action="save_draft", task=task)
+        uow.commit()
+        return task

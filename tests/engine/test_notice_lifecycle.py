@@ -118,7 +118,7 @@ def test_another_unit_of_the_same_agency_cannot_see_the_case(platform, deployed)
     case = _draft(platform, deployed)
     with pytest.raises(NotFound):
         add_attachment(platform, actor_id=deployed["uo.delhi.south"], case_id=case.id, filename="x.pdf",
-                       kind="document", content=b"x")
+                       kind="document", content=b"%PDF-1.4 x")
 
 
 def test_blocking_rule_refuses_the_draft_and_keeps_it(platform, deployed):

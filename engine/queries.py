@@ -1,0 +1,147 @@
+"""Read-side queries for pages and the API: plain dicts, scoped by need to know, SQL only."""
+
+from sqlalchemy import func, select
+
+from engine.assignment import case_scope_clause, may_act, task_scope_clause
+from engine.errors import NotFound
+from engine.models import Agency, Attachment, Case, CaseEvent, Comment, ProcessVersion, Task, Unit, User
+from engine.models.task import OPEN_STATES
+from engine.services._common import now
+
+SORTS = {"oldest": Task.created_at.asc(), "newest": Task.created_at.desc(), "due": Task.due_at.asc()}
+
+
+def task_dict(task: Task, case: Case | None = None, assignee: str | None = None) -> dict:
+    return {
+        "id": task.id, "name": task.name, "bpmn_id": task.bpmn_id, "lane": task.lane, "state": task.state,
+        "assignee": assignee, "case_id": task.case_id, "case_reference": case.reference if case else None,
+        "process": task.process_id, "category": case.category if case else None,
+        "created_at": _iso(task.created_at), "claimed_at": _iso(task.claimed_at),
+        "completed_at": _iso(task.completed_at), "due_at": _iso(task.due_at),
+    }
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def inbox(session, user: User, *, process=None, category=None, agency=None, state=None, overdue=False,
+          sort="oldest", page=1, per_page=25) -> dict:
+    """Open tasks the user may act on, filtered, sorted and paged, with counts per filter value."""
+    base = (select(Task, Case, Agency.code, User.username).join(Case, Case.id == Task.case_id)
+            .join(Agency, Agency.id == Task.agency_id).outerjoin(User, User.id == Task.assignee_id)
+            .where(Task.state.in_(OPEN_STATES), task_scope_clause(user)))
+    filtered = base
+    if process:
+        filtered = filtered.where(Task.process_id == process)
+    if category:
+        filtered = filtered.where(Case.category == category)
+    if agency:
+        filtered = filtered.where(Agency.code == agency)
+    if state in OPEN_STATES:
+        filtered = filtered.where(Task.state == state)
+    if overdue:
+        filtered = filtered.where(Task.due_at < now())
+    total = session.scalar(select(func.count()).select_from(filtered.subquery()))
+    rows = session.execute(filtered.order_by(SORTS.get(sort, SORTS["oldest"]), Task.id)
+                           .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
+    tasks = [dict(task_dict(t, c, who), agency=code) for t, c, code, who in rows]
+    return {"tasks": tasks, "total": total, "page": max(page, 1), "per_page": per_page,
+            "counts": _counts(session, base)}
+
+
+def _counts(session, base) -> dict:
+    sub = base.subquery()
+    counts = {}
+    for key, column in (("process", sub.c.process_id), ("category", sub.c.category),
+                        ("agency", sub.c.code), ("state", sub.c.state)):
+        rows = session.execute(select(column, func.count()).group_by(column).order_by(column)).all()
+        counts[key] = {value: n for value, n in rows if value is not None}
+    counts["overdue"] = session.scalar(select(func.count()).select_from(sub).where(sub.c.due_at < now()))
+    return counts
+
+
+def case_summary(case: Case, agency: str | None = None, unit: str | None = None) -> dict:
+    return {"id": case.id, "reference": case.reference, "process": case.process_id, "status": case.status,
+            "category": case.category, "agency": agency, "unit": unit, "version": case.version.version,
+            "created_at": _iso(case.created_at), "updated_at": _iso(case.updated_at),
+            "completed_at": _iso(case.completed_at)}
+
+
+def cases(session, user: User, *, status=None, mine=False, page=1, per_page=25) -> dict:
+    """Cases the user may see, newest first."""
+    query = (select(Case, Agency.code, Unit.code).join(Agency, Agency.id == Case.agency_id)
+             .outerjoin(Unit, Unit.id == Case.unit_id).where(case_scope_clause(user)))
+    if status:
+        query = query.where(Case.status == status)
+    if mine:
+        query = query.where(Case.created_by == user.id)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = session.execute(query.order_by(Case.id.desc()).limit(per_page).offset((max(page, 1) - 1) * per_page))
+    return {"cases": [case_summary(c, a, u) for c, a, u in rows], "total": total, "page": max(page, 1)}
+
+
+def case_detail(session, user: User, case_id: int) -> dict:
+    """Everything the case page shows: data, tasks, history, comments, attachments, diagram marks."""
+    row = session.execute(select(Case, Agency.code, Unit.code).join(Agency, Agency.id == Case.agency_id)
+                          .outerjoin(Unit, Unit.id == Case.unit_id)
+                          .where(Case.id == case_id, case_scope_clause(user))).first()
+    if row is None:
+        raise NotFound(f"case {case_id} not found")
+    case, agency, unit = row
+    tasks = session.execute(select(Task, User.username).outerjoin(User, User.id == Task.assignee_id)
+                            .where(Task.case_id == case.id).order_by(Task.id)).all()
+    task_list = [dict(task_dict(t, case, who), may_act=may_act(user, t)) for t, who in tasks]
+    return {
+        **case_summary(case, agency, unit), "data": case.data,
+        "tasks": [t for t in task_list if t["state"] in OPEN_STATES],
+        "finished_tasks": [t for t in task_list if t["state"] not in OPEN_STATES],
+        "history": _history(session, case.id), "comments": _comments(session, case.id),
+        "attachments": attachments(session, case.id),
+        "diagram": {"completed": sorted({t["bpmn_id"] for t in task_list if t["state"] == "completed"}),
+                    "current": sorted({t["bpmn_id"] for t in task_list if t["state"] in OPEN_STATES})},
+    }
+
+
+def _history(session, case_id: int) -> list[dict]:
+    events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id))
+    return [{"at": _iso(e.at), "actor": e.actor, "action": e.action, "bpmn_id": e.bpmn_id,
+             "task": e.task_name, "detail": e.detail} for e in events]
+
+
+def _comments(session, case_id: int) -> list[dict]:
+    rows = session.execute(select(Comment, User.username, User.full_name).join(User, User.id == Comment.author_id)
+                           .where(Comment.case_id == case_id).order_by(Comment.id))
+    return [{"id": c.id, "author": name, "author_name": full, "body": c.body, "at": _iso(c.created_at)}
+            for c, name, full in rows]
+
+
+def attachments(session, case_id: int) -> list[dict]:
+    rows = session.scalars(select(Attachment).where(Attachment.case_id == case_id).order_by(Attachment.id))
+    return [{"id": a.id, "filename": a.filename, "kind": a.kind, "size": a.size, "sha256": a.sha256,
+             "content_type": a.content_type, "uploaded_at": _iso(a.uploaded_at)} for a in rows]
+
+
+def task_detail(session, user: User, task_id: int) -> dict:
+    """A task with its case, in the user's scope; the form comes from engine.services.tasks.form_schema."""
+    row = session.execute(select(Task, Case).join(Case, Case.id == Task.case_id)
+                          .where(Task.id == task_id, case_scope_clause(user))).first()
+    if row is None:
+        raise NotFound(f"task {task_id} not found")
+    task, case = row
+    assignee = session.get(User, task.assignee_id).username if task.assignee_id else None
+    return {**task_dict(task, case, assignee), "may_act": may_act(user, task), "form": task.form,
+            "variable": task.variable, "version_id": case.version_id, "draft": task.draft,
+            "prefill": (case.data or {}).get(task.variable)}
+
+
+def processes(session, user: User | None = None) -> list[dict]:
+    """The newest version of each deployed process, with the role that may start it."""
+    newest = select(ProcessVersion.process_id, func.max(ProcessVersion.version).label("v")) \
+        .group_by(ProcessVersion.process_id).subquery()
+    rows = session.scalars(select(ProcessVersion).join(newest, (newest.c.process_id == ProcessVersion.process_id)
+                                                       & (newest.c.v == ProcessVersion.version))
+                           .order_by(ProcessVersion.process_id))
+    return [{"id": v.process_id, "name": v.name, "version": v.version, "start_role": v.start_lane,
+             "deployed_at": _iso(v.deployed_at),
+             "may_start": user is not None and v.start_lane in (None, user.role)} for v in rows]

@@ -1,0 +1,82 @@
+"""Sign-in, sign-out, password change; the forced first-login password change."""
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import UserMixin, current_user, login_required, login_user, logout_user
+
+from engine.errors import Invalid
+from engine.services import accounts
+from web.context import platform
+from web.extensions import login_manager
+
+bp = Blueprint("auth", __name__)
+OPEN_ENDPOINTS = {"auth.login", "auth.logout", "auth.password", "static"}
+
+
+class Officer(UserMixin):
+    """The signed-in user as flask-login sees it; a read-only copy of the account."""
+
+    def __init__(self, user):
+        self.id = user.id
+        self.username, self.full_name, self.role = user.username, user.full_name, user.role
+        self.agency_code, self.agency_name = user.agency.code, user.agency.name
+        self.unit_code = user.unit.code if user.unit else None
+        self.unit_name = user.unit.name if user.unit else None
+        self.is_admin, self.is_process_owner = user.is_admin, user.is_process_owner
+        self.must_change_password = user.must_change_password
+
+    @property
+    def scope_label(self) -> str:
+        return self.unit_name or self.agency_name
+
+
+@login_manager.user_loader
+def _load(user_id):
+    user = accounts.load_user(platform(), int(user_id))
+    return Officer(user) if user else None
+
+
+@bp.before_app_request
+def _force_password_change():
+    """Real accounts must replace the password they were given before doing anything else."""
+    if current_user.is_authenticated and current_user.must_change_password \
+            and request.endpoint not in OPEN_ENDPOINTS and not request.path.startswith("/api/"):
+        return redirect(url_for("auth.password"))
+    return None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Show the sign-in form and sign the officer in."""
+    if request.method == "GET":
+        return render_template("auth/login.html")
+    user = accounts.authenticate(platform(), username=request.form.get("username", "").strip(),
+                                 password=request.form.get("password", ""))
+    session.clear()  # a fresh session on sign-in: no fixation
+    login_user(Officer(user))
+    flash(f"Signed in as {user.full_name}.", "success")
+    target = request.args.get("next", "")
+    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("tasks.home"))
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out and forget the session."""
+    logout_user()
+    session.clear()
+    flash("You have signed out.", "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password():
+    """Change one's own password."""
+    if request.method == "GET":
+        return render_template("auth/password.html", errors={})
+    try:
+        accounts.change_password(platform(), user_id=current_user.id, current=request.form.get("current", ""),
+                                 new=request.form.get("new", ""), confirm=request.form.get("confirm", ""))
+    except Invalid as exc:
+        return render_template("auth/password.html", errors=exc.errors), 422
+    flash("Your password has been changed.", "success")
+    return redirect(url_for("tasks.home"))
