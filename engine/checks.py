@@ -1,5 +1,7 @@
 """Deploy-time checks on a parsed diagram: lanes name roles, scripts compile restricted."""
 
+import ast
+
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine.errors import DeployError
@@ -39,8 +41,9 @@ def spec(filename: str, process_spec, subprocess_specs: dict):
 
 def _check_task(filename, ts):
     sources = []
-    if getattr(ts, "script", None):
-        sources.append(("script", ts.script))
+    for attribute in ("script", "prescript", "postscript"):
+        if getattr(ts, attribute, None):
+            sources.append(("script", getattr(ts, attribute)))
     for condition, _target in getattr(ts, "cond_task_specs", []):
         if condition is not None:
             sources.append(("condition", getattr(condition, "args", [condition])[0]))
@@ -61,6 +64,20 @@ def _decision_sources(table):
     for inp in table.inputs:
         yield "decision input", inp.expression
     for rule in table.rules:
+        for entry in rule.inputEntries:
+            for lhs in entry.lhs:
+                if lhs and lhs.strip() not in ("-", ""):
+                    yield f"decision input entry (row {rule.row_number})", _entry_expression(lhs)
         for entry in rule.outputEntries:
             if entry.text:
                 yield f"decision output (row {rule.row_number})", entry.text
+
+
+def _entry_expression(lhs: str) -> str:
+    """An input entry as the DMN engine will run it: `x == (entry)`, or `x <entry>` for '< 24'."""
+    text = lhs.replace("?", "x")
+    try:
+        ast.parse(text)
+        return f"x == ({text})"
+    except SyntaxError:
+        return f"x {text}"

@@ -44,3 +44,36 @@ def task_page(platform, *, actor_id: int, task_id: int) -> dict:
                      object_id=case["reference"], detail={"task": task["bpmn_id"]})
         uow.commit()
         return {"task": task, "case": case, "schema": schema, "draft": task["draft"], "prefill": task["prefill"]}
+
+
+CASE_KEYS = ("id", "reference", "process", "status", "category", "agency", "unit", "version", "created_at",
+             "updated_at", "completed_at", "data", "tasks")
+INTERNAL_TASK_KEYS = ("version_id",)
+
+
+def case_state(platform, *, actor_id: int, case_id: int) -> dict:
+    """A case as the API returns it after an action: summary, data and current tasks (not a logged view)."""
+    with platform.uow() as uow:
+        return _case_state(uow.session, actor(uow.session, actor_id), case_id)
+
+
+def task_state(platform, *, actor_id: int, task_id: int, with_case: bool = False) -> dict:
+    """A task as the API returns it after an action; with its case and the case's current tasks on request."""
+    with platform.uow() as uow:
+        user = actor(uow.session, actor_id)
+        task = queries.task_detail(uow.session, user, task_id)
+        result = {k: v for k, v in task.items() if k not in INTERNAL_TASK_KEYS}
+        if with_case:
+            result["case"] = _case_state(uow.session, user, task["case_id"])
+        return result
+
+
+def _case_state(session, user, case_id: int) -> dict:
+    detail = queries.case_detail(session, user, case_id)
+    return {key: detail[key] for key in CASE_KEYS}
+
+
+def case_attachments(platform, *, actor_id: int, case_id: int) -> list[dict]:
+    """The attachments of a case the user may see."""
+    with platform.uow() as uow:
+        return queries.case_detail(uow.session, actor(uow.session, actor_id), case_id)["attachments"]

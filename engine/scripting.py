@@ -7,6 +7,7 @@ and runs with a small whitelist of builtins plus the reviewed helpers of engine.
 
 import ast
 import builtins as py_builtins
+import operator
 from functools import lru_cache
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
@@ -15,7 +16,7 @@ from RestrictedPython.Guards import (
     full_write_guard,
     guarded_iter_unpack_sequence,
     guarded_unpack_sequence,
-    safer_getattr,
+    safer_getattr_raise,
 )
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
@@ -24,8 +25,27 @@ from engine import compliance
 
 EXTRA_BUILTINS = {
     name: getattr(py_builtins, name)
-    for name in ("all", "any", "dict", "enumerate", "list", "max", "min", "set", "sorted", "sum")
+    for name in ("all", "any", "dict", "enumerate", "list", "max", "min", "set", "sorted", "sum", "tuple", "zip")
 }
+INPLACE = {"+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
+           "//=": operator.ifloordiv, "%=": operator.imod}
+JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+def _inplacevar(op: str, x, y):
+    if op not in INPLACE:
+        raise ScriptRefused(f"operator {op} is not allowed in scripts")
+    return INPLACE[op](x, y)
+
+
+def _json_plain(value) -> bool:
+    if isinstance(value, JSON_SCALARS):
+        return True
+    if isinstance(value, list):
+        return all(_json_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _json_plain(v) for k, v in value.items())
+    return False
 
 
 class ScriptRefused(Exception):
@@ -67,7 +87,8 @@ def base_globals(helpers: dict) -> dict:
     builtins.update(EXTRA_BUILTINS)
     return {
         "__builtins__": builtins,
-        "_getattr_": safer_getattr,
+        "_getattr_": safer_getattr_raise,
+        "_inplacevar_": _inplacevar,
         "_getitem_": default_guarded_getitem,
         "_getiter_": default_guarded_getiter,
         "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
@@ -84,16 +105,20 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         super().__init__(base_globals(helpers))
 
     def evaluate(self, expression, context, external_context=None):
-        namespace = {**self.globals, **(external_context or {}), **context}
+        # guards and helpers last: task data can never shadow them
+        namespace = {**context, **(external_context or {}), **self.globals}
         return eval(compile_expression(expression), namespace)  # noqa: S307 - restricted bytecode
 
     def execute(self, script, context, external_context=None):
         external = external_context or {}
-        namespace = {**self.globals, **external, **context}
+        namespace = {**context, **external, **self.globals}
         exec(compile_script(script), namespace)  # noqa: S102 - restricted bytecode
         for key, value in namespace.items():
             if key in self.globals or key in external or key.startswith("_") or callable(value):
                 continue
+            if not _json_plain(value):
+                raise ScriptRefused(f"variable '{key}' holds a {type(value).__name__}; scripts may keep only "
+                                    "JSON data (dict, list, str, number, bool, None)")
             context[key] = value
         for key in [k for k in context if k not in namespace]:
             del context[key]

@@ -76,6 +76,8 @@ def parse_set(files: dict[str, bytes], forms: dict[str, bytes]) -> list[ParsedPr
 
 
 def _add_file(parser, filename: str, content: bytes):
+    if not filename.endswith((".bpmn", ".dmn")):
+        raise DeployError(filename, None, "only .bpmn and .dmn files can be deployed")
     root = read_xml(filename, content)
     try:
         if filename.endswith(".bpmn"):
