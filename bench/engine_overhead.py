@@ -296,8 +296,9 @@ def open_bench(kind: str, tmpdir: Path, pg_url: str) -> Bench | None:
     deploy(platform, actor="bench", files=read_paths([PROJECT_ROOT / "processes"]))
     with platform.uow() as uow:
         version = latest_version(uow.session, PROCESS)
-    spec, subs = platform.workflows.specs_for(version)
-    return Bench(kind, platform, users, spec, subs, len(version.spec_json.encode()))
+        spec, subs = platform.workflows.specs_for(version)
+        spec_size = len(version.spec_json.encode())
+    return Bench(kind, platform, users, spec, subs, spec_size)
 
 
 def server_version(bench: Bench) -> str:

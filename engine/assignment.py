@@ -1,8 +1,11 @@
 """Who may see a case and act on a task: lane = role, scope by agency/unit, separation of duties."""
 
 from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import aliased
 
 from engine.models import Case, Task, User
+
+BRANCH = aliased(Task, name="branch")  # the case's tasks, aliased because callers may join Task themselves
 
 
 def may_act(user: User, task: Task) -> bool:
@@ -37,9 +40,10 @@ def case_scope_clause(user: User):
     if user.role == "IPCU":
         return Case.id.is_not(None)
     own = Case.unit_id == user.unit_id if user.role == "UO" else Case.agency_id == user.agency_id
-    sent_to_me = exists(select(Task.id).where(
-        Task.case_id == Case.id,
-        Task.unit_id == user.unit_id if user.role == "UO" else Task.agency_id == user.agency_id,
+    branch = BRANCH
+    sent_to_me = exists(select(branch.id).where(
+        branch.case_id == Case.id,
+        branch.unit_id == user.unit_id if user.role == "UO" else branch.agency_id == user.agency_id,
     ))
     return or_(own, sent_to_me)
 

@@ -19,16 +19,16 @@ def _digest(prev_hash: str, seq: int, at, actor, action, object_type, object_id,
 
 def append(session, *, actor: str, action: str, object_type: str, object_id, detail=None) -> AuditEntry:
     """Chain one entry onto the log; the UPDATE on the head row serialises concurrent writers."""
+    head = AuditHead.__table__  # Core statements: no ORM bookkeeping on this hot row
     seq, prev = session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
-        .returning(AuditHead.seq, AuditHead.last_hash)
+        update(head).where(head.c.id == 1).values(seq=head.c.seq + 1).returning(head.c.seq, head.c.last_hash)
     ).one()
     at, detail = utcnow(), detail or {}
     digest = _digest(prev, seq, at, actor, action, object_type, object_id, detail)
     entry = AuditEntry(seq=seq, at=at, actor=actor, action=action, object_type=object_type,
                        object_id=str(object_id), detail=detail, prev_hash=prev, hash=digest)
     session.add(entry)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=digest))
+    session.execute(update(head).where(head.c.id == 1).values(last_hash=digest))
     return entry
 
 

@@ -6,21 +6,22 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
 import forms
-from engine.assignment import may_act, may_supervise, separation_conflict
+from engine.assignment import case_scope_clause, may_act, may_supervise, separation_conflict
 from engine.errors import Conflict, Forbidden, Invalid, NotFound
-from engine.models import ProcessFile, Task, User
+from engine.models import Case, ProcessFile, Task, User
 from engine.models.task import OPEN_STATES
 from engine.runtime import task_facts
-from engine.services._common import actor, now, record, sync, visible_case
+from engine.services._common import actor, now, record, sync
 from engine.services.cases import attachment_kinds
 
 
 def _open_task(session, user: User, task_id: int):
     """Lock the task's case, then read the task fresh: concurrent actions queue up on the case row."""
-    case_id = session.scalar(select(Task.case_id).where(Task.id == task_id))
-    if case_id is None:
+    case = session.scalar(select(Case).join(Task, Task.case_id == Case.id)
+                          .where(Task.id == task_id, case_scope_clause(user))
+                          .with_for_update(of=Case).execution_options(populate_existing=True))
+    if case is None:
         raise NotFound(f"task {task_id} not found")
-    case = visible_case(session, user, case_id, for_update=True)
     task = session.get(Task, task_id, populate_existing=True)
     if task.state not in OPEN_STATES:
         raise Conflict(f"task '{task.name}' is already {task.state}")
