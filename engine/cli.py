@@ -1,6 +1,7 @@
 """The `bharatpol` command line."""
 
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -12,7 +13,9 @@ from engine.directory import agency_by_code, new_user, unit_by_code
 from engine.errors import BharatpolError
 from engine.models import ProcessVersion
 from engine.schema import upgrade
+from engine.services._common import now
 from engine.services.deploy import deploy, read_paths
+from engine.services.timers import fire_due_timers
 
 
 class Group(click.Group):
@@ -112,6 +115,20 @@ def create_user(platform, username, full_name, role, agency, unit, password, adm
                      detail={"role": role, "agency": agency, "unit": unit})
         uow.commit()
         click.echo(f"created {role} account '{user.username}' in {agency}")
+
+
+@main.command("worker")
+@click.option("--once", is_flag=True, help="Fire what is due now and exit.")
+@click.option("--interval", default=15.0, show_default=True, help="Seconds between polls.")
+@click.pass_obj
+def worker(platform, once, interval):
+    """Fire due timers (SLA reminders, escalations, review dates); run several on several hosts."""
+    while True:
+        for reference, timer in fire_due_timers(platform):
+            click.echo(f"{now():%Y-%m-%d %H:%M:%S} fired {timer} on {reference}")
+        if once:
+            return
+        time.sleep(interval)
 
 
 @main.command("verify-audit")

@@ -1,6 +1,7 @@
 """Helpers shared by the services: the actor, locked cases, and syncing a case after a step."""
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 from sqlalchemy import select
 
@@ -10,6 +11,9 @@ from engine.errors import Forbidden, NotFound
 from engine.models import Agency, Case, CaseEvent, Task, Timer, Unit, User
 from engine.models.task import OPEN_STATES
 from engine.runtime import task_facts
+
+
+SYSTEM = SimpleNamespace(username="system")  # the actor of timer firings and other automatic steps
 
 
 def now() -> datetime:
