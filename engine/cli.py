@@ -11,7 +11,7 @@ from engine import audit, demo
 from engine.bootstrap import build_platform
 from engine.directory import agency_by_code, new_user, unit_by_code
 from engine.errors import BharatpolError
-from engine.models import ProcessVersion
+from engine.models import Agency, ProcessVersion
 from engine.schema import upgrade
 from engine.services._common import now
 from engine.services.deploy import deploy, read_paths
@@ -59,8 +59,6 @@ def init_db(platform, with_demo):
 
 
 def _empty(session) -> bool:
-    from engine.models import Agency
-
     return session.scalar(select(func.count()).select_from(Agency)) == 0
 
 

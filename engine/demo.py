@@ -59,5 +59,5 @@ def load(session):
                             {"is_supervisor": True}) for code, name, _kind, _u in AGENCIES[1:]]
     for username, full_name, role, agency, unit, flags in users:
         new_user(session, username=username, full_name=full_name, role=role, agency=agencies[agency],
-                 unit=units.get(unit), password=DEMO_PASSWORD, password_hash=_demo_hash(), is_demo=True, must_change_password=False,
-                 **flags)
+                 unit=units.get(unit), password=DEMO_PASSWORD, password_hash=_demo_hash(), is_demo=True,
+                 must_change_password=False, **flags)

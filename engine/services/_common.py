@@ -12,7 +12,6 @@ from engine.models import Agency, Case, CaseEvent, Task, Timer, Unit, User
 from engine.models.task import OPEN_STATES
 from engine.runtime import task_facts
 
-
 SYSTEM = SimpleNamespace(username="system")  # the actor of timer firings and other automatic steps
 
 

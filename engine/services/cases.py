@@ -4,7 +4,6 @@ import hashlib
 from pathlib import Path, PurePosixPath
 
 import filetype
-
 from sqlalchemy import select
 
 from engine import audit, queries

@@ -24,7 +24,7 @@ def _fire_one(platform) -> tuple[str, str] | None:
                                .order_by(Timer.due_at, Timer.id).limit(1).with_for_update(skip_locked=True))
         if timer is None:
             return None
-        case = session.scalar(select(Case).where(Case.id == timer.case_id).with_for_update()
+        case = session.scalar(select(Case).where(Case.id == timer.case_id).with_for_update(of=Case)
                               .execution_options(populate_existing=True))
         flow = platform.workflows.load(case.version, case.state)
         flow.step()  # SpiffWorkflow fires every timer whose time has come
