@@ -62,7 +62,8 @@ def _counts(session, base) -> dict:
 
 
 def case_summary(case: Case, agency: str | None = None, unit: str | None = None) -> dict:
-    return {"id": case.id, "reference": case.reference, "process": case.process_id, "status": case.status,
+    return {"id": case.id, "reference": case.reference, "process": case.process_id,
+            "process_name": case.version.name, "status": case.status,
             "category": case.category, "agency": agency, "unit": unit, "version": case.version.version,
             "created_at": _iso(case.created_at), "updated_at": _iso(case.updated_at),
             "completed_at": _iso(case.completed_at)}
@@ -78,7 +79,8 @@ def cases(session, user: User, *, status=None, mine=False, page=1, per_page=25) 
         query = query.where(Case.created_by == user.id)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     rows = session.execute(query.order_by(Case.id.desc()).limit(per_page).offset((max(page, 1) - 1) * per_page))
-    return {"cases": [case_summary(c, a, u) for c, a, u in rows], "total": total, "page": max(page, 1)}
+    return {"cases": [case_summary(c, a, u) for c, a, u in rows], "total": total, "page": max(page, 1),
+            "per_page": per_page}
 
 
 def case_detail(session, user: User, case_id: int) -> dict:
@@ -89,9 +91,12 @@ def case_detail(session, user: User, case_id: int) -> dict:
     if row is None:
         raise NotFound(f"case {case_id} not found")
     case, agency, unit = row
-    tasks = session.execute(select(Task, User.username).outerjoin(User, User.id == Task.assignee_id)
+    tasks = session.execute(select(Task, User.username, Agency.code, Unit.code)
+                            .outerjoin(User, User.id == Task.assignee_id).join(Agency, Agency.id == Task.agency_id)
+                            .outerjoin(Unit, Unit.id == Task.unit_id)
                             .where(Task.case_id == case.id).order_by(Task.id)).all()
-    task_list = [dict(task_dict(t, case, who), may_act=may_act(user, t)) for t, who in tasks]
+    task_list = [dict(task_dict(t, case, who), may_act=may_act(user, t), agency=a, unit=u)
+                 for t, who, a, u in tasks]
     return {
         **case_summary(case, agency, unit), "data": case.data,
         "tasks": [t for t in task_list if t["state"] in OPEN_STATES],

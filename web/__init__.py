@@ -5,7 +5,7 @@ import secrets
 from flask import Flask
 
 from engine.bootstrap import build_platform
-from web import api, auth, cases, errors, tasks
+from web import api, auth, cases, errors, filters, tasks
 from web.extensions import csrf, login_manager
 
 
@@ -31,6 +31,7 @@ def create_app(test_config=None, platform=None):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
     errors.init_app(app)
+    filters.init_app(app)
     return app
 
 

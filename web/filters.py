@@ -20,9 +20,9 @@ UNITS = (("year", 365 * 86400), ("month", 30 * 86400), ("week", 7 * 86400), ("da
 
 
 def init_app(app):
-    for name, function in (("ago", ago), ("age", age), ("when", when), ("filesize", filesize),
-                           ("humanize", humanize)):
-        app.add_template_filter(function, name)
+    for function in (ago, age, when, filesize, humanize, columns):
+        app.add_template_filter(function)
+    app.add_template_test(is_past, "past")
     app.context_processor(lambda: {"notice_types": NOTICE_TYPES})
 
 
@@ -67,6 +67,12 @@ def age(value, now: datetime | None = None) -> str:
     return _span(max(((now or datetime.now(UTC)) - at).total_seconds(), 0)) or "less than a minute"
 
 
+def is_past(value, now: datetime | None = None) -> bool:
+    """True for a moment before now (an overdue due date)."""
+    at = parse(value)
+    return at is not None and at < (now or datetime.now(UTC))
+
+
 def when(value) -> str:
     """'29 Nov 2026, 14:05 UTC'; a plain date ('2026-05-04') stays a date: '4 May 2026'."""
     if isinstance(value, str) and len(value) == 10:
@@ -93,3 +99,12 @@ def humanize(value) -> str:
     """'return_reason' → 'Return reason'."""
     text = str(value if value is not None else "").replace("_", " ").strip()
     return text[:1].upper() + text[1:]
+
+
+def columns(rows) -> list:
+    """The keys of a list of dicts, in first-seen order: the columns of a table."""
+    seen = {}
+    for row in rows or ():
+        if isinstance(row, dict):
+            seen.update(dict.fromkeys(row))
+    return list(seen)
