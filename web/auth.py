@@ -38,8 +38,9 @@ def _load(user_id):
 @bp.before_app_request
 def _force_password_change():
     """Real accounts must replace the password they were given before doing anything else."""
-    if current_user.is_authenticated and current_user.must_change_password \
-            and request.endpoint not in OPEN_ENDPOINTS and not request.path.startswith("/api/"):
+    if request.path.startswith("/api/") or request.endpoint in OPEN_ENDPOINTS:
+        return None
+    if current_user.is_authenticated and current_user.must_change_password:
         return redirect(url_for("auth.password"))
     return None
 

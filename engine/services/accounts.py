@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from engine import audit
 from engine.directory import MIN_PASSWORD_LENGTH, check_password, hash_password, user_by_username
-from engine.errors import BharatpolError, Invalid
+from engine.errors import BharatpolError, Forbidden, Invalid
 from engine.models import ApiToken, User
 from engine.services._common import now
 
@@ -82,6 +82,8 @@ def _token_hash(token: str) -> str:
 def issue_token(platform, *, username: str, password: str) -> tuple[str, User]:
     """A new bearer token (returned once, stored hashed) valid for 12 hours."""
     user = authenticate(platform, username=username, password=password, channel="api")
+    if user.must_change_password:
+        raise Forbidden("change the password you were given (sign in on the web) before using the API")
     token = secrets.token_urlsafe(32)
     with platform.uow() as uow:
         uow.session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), created_at=now(),

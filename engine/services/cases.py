@@ -162,9 +162,13 @@ def open_attachment(platform, *, actor_id: int, case_id: int, attachment_id: int
             raise NotFound(f"attachment {attachment_id} not found")
         record(uow.session, user=user, case=case, action="download",
                detail={"filename": att.filename, "sha256": att.sha256})
-        uow.commit()
+        path = platform.settings.data_dir / "attachments" / att.sha256
+        if not path.is_file():
+            raise NotFound(f"the stored file of attachment {attachment_id} is missing; tell the administrator "
+                           "(BHARATPOL_DATA_DIR must be shared storage when several hosts serve the portal)")
         meta = {"filename": att.filename, "content_type": att.content_type, "size": att.size, "kind": att.kind}
-        return meta, platform.settings.data_dir / "attachments" / att.sha256
+        uow.commit()
+        return meta, path
 
 
 def diagram_xml(platform, *, actor_id: int, case_id: int) -> str:
