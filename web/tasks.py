@@ -36,8 +36,7 @@ def task(task_id):
     """Show a task's form beside its case; complete it or save a draft."""
     detail = task_page(platform(), actor_id=me(), task_id=task_id)
     if request.method == "GET":
-        return render_template("tasks/task.html", errors={}, data=detail["draft"] or detail["prefill"] or {},
-                               **detail)
+        return render_template("tasks/task.html", errors={}, data=_initial(detail), **detail)
     data = parse_submission(detail["schema"], request.form)
     try:
         if request.form.get("action") == "save":
@@ -50,6 +49,14 @@ def task(task_id):
         return render_template("tasks/task.html", errors=exc.errors, data=data, **detail), 422
     flash(f"'{detail['task']['name']}' completed for case {detail['task']['case_reference']}.", "success")
     return redirect(url_for("cases.show", case_id=detail["task"]["case_id"]))
+
+
+def _initial(detail) -> dict:
+    """A saved draft, else the data of the previous round — but never a previous decision."""
+    if detail["draft"]:
+        return detail["draft"]
+    decides = "decision" in detail["schema"].get("properties", {})
+    return {} if decides else (detail["prefill"] or {})
 
 
 @bp.post("/tasks/<int:task_id>/claim")
