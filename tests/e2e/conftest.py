@@ -1,8 +1,6 @@
 """Browser fixtures: the portal served on a free loopback port, Debian's Chromium driven by Playwright."""
 
-import json
 import threading
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -57,21 +55,3 @@ def shoot():
     def save(page, name):
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     return save
-
-
-def api_post(base: str, path: str, body: dict, token: str | None = None) -> dict:
-    """POST JSON to the live server's API."""
-    request = urllib.request.Request(f"{base}/api/v1{path}", data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json",
-                                              **({"Authorization": f"Bearer {token}"} if token else {})})
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback test server
-        return json.loads(response.read())
-
-
-def sign_in(page, base: str, username: str, password: str = "bharatpol-demo"):
-    page.context.clear_cookies()
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
