@@ -37,6 +37,7 @@ def spec(filename: str, process_spec, subprocess_specs: dict):
             _check_task(filename, ts)
             if type(ts).__name__ == "UserTask" and form_name(ts) is None:
                 raise DeployError(filename, ts.bpmn_id, "user task names no formJsonSchemaFilename")
+            _check_due_in(filename, ts)
 
 
 def _check_task(filename, ts):
@@ -81,3 +82,13 @@ def _entry_expression(lhs: str) -> str:
         return f"x == ({text})"
     except SyntaxError:
         return f"x {text}"
+
+
+def _check_due_in(filename, ts):
+    due_in = getattr(ts, "extensions", {}).get("properties", {}).get("dueIn")
+    if due_in is None:
+        return
+    try:
+        TimerEventDefinition.parse_iso_duration(due_in)
+    except Exception:  # noqa: BLE001 - SpiffWorkflow raises a bare Exception
+        raise DeployError(filename, ts.bpmn_id, f"dueIn '{due_in}' is not an ISO 8601 duration such as P3D") from None

@@ -1,11 +1,29 @@
 """Compliance facts for INTERPOL notice requests, used by the notice_request diagram scripts.
 
-The functions only compute facts; the thresholds and block decisions live in processes/notice_rules.dmn.
-Standard library only: this module imports nothing from the project.
+The functions only compute facts; thresholds, keyword lists, which rule applies to which notice type and
+each rule's severity (block, warn, review) live in processes/notice_rules.dmn. Standard library only
+(engine.compliance_parts and engine.notice_steps import nothing of ours either).
 """
 
 import re
 from datetime import date
+
+from engine.compliance_parts import (
+    attachment_facts,
+    checked_type,
+    has_text,
+    items,
+    mentions_any,
+    missing_parts,
+    part,
+    summary_facts,
+    text_facts,
+)
+from engine.notice_steps import STEP_HELPERS, add_years, publication_record, rule_blocks
+
+__all__ = ["HELPERS", "ISO_3166_ALPHA2", "NO_LIMIT_MONTHS", "add_years", "dates_out_of_order",
+           "invalid_country_codes", "lowest_penalty_months", "notice_facts", "parse_day", "publication_record",
+           "rule_blocks"]
 
 _ISO_3166_ALPHA2_CODES = """
     AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS
@@ -23,26 +41,9 @@ WARRANT_COPY_KINDS = frozenset({"warrant", "judgment"})
 IDENTIFIER_ATTACHMENT_KINDS = frozenset({"photo", "fingerprints", "dna"})
 NO_LIMIT_MONTHS = 9999
 MAX_AGE_YEARS = 120
-REVIEW_YEARS = 5
 _YEAR = re.compile(r"^\d{4}$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _text(value) -> bool:
-    """True when value is a string with something other than whitespace."""
-    return isinstance(value, str) and value.strip() != ""
-
-
-def _part(data: dict, key: str) -> dict:
-    """The sub-object data[key], or an empty dict when it is absent or not an object."""
-    value = data.get(key)
-    return value if isinstance(value, dict) else {}
-
-
-def _items(data: dict, key: str) -> list:
-    """The list data[key], or an empty list when it is absent or not a list."""
-    value = data.get(key)
-    return value if isinstance(value, list) else []
+_text, _part, _items = has_text, part, items
 
 
 def _number(value) -> float:
@@ -87,18 +88,19 @@ def _age(birth: date, today: date) -> int:
 
 
 def dates_out_of_order(request: dict, today: date) -> bool:
-    """True unless birth < offence <= warrant <= today (and report <= today), age 0-120, all parseable."""
+    """True unless birth < offence <= warrant <= today, other dates <= today, age 0-120, all parseable."""
     try:
         birth = parse_day(_part(request, "subject").get("date_of_birth"))
         offence = parse_day(_part(request, "case").get("offence_date"))
         issued = parse_day(_part(request, "warrant").get("date"))
-        reported = parse_day(_part(request, "missing_report").get("date"))
+        others = [parse_day(_part(request, key).get(field)) for key, field in
+                  (("missing_report", "date"), ("body", "found_date"), ("unsc", "reference_date"))]
     except ValueError:
         return True
     chain = [d for d in (offence, issued, today) if d is not None]
     if any(later < earlier for earlier, later in zip(chain, chain[1:], strict=False)):
         return True
-    if reported is not None and reported > today:
+    if any(d is not None and d > today for d in others):
         return True
     if birth is None:
         return False
@@ -110,7 +112,9 @@ def invalid_country_codes(request: dict) -> list:
     """Sorted country values that are not officially assigned ISO 3166-1 alpha-2 codes."""
     subject = _part(request, "subject")
     codes = list(_items(subject, "nationalities")) + list(_items(_part(request, "extradition"), "countries"))
+    codes += list(_items(_part(request, "diffusion"), "countries"))
     codes += [d.get("issuing_country") for d in _items(subject, "identity_documents") if isinstance(d, dict)]
+    codes += [a.get("location_country") for a in _items(request, "assets") if isinstance(a, dict)]
     return sorted({str(c) for c in codes if c not in (None, "") and c not in ISO_3166_ALPHA2})
 
 
@@ -125,13 +129,15 @@ def identifiers_complete(subject: dict, attachments: list) -> bool:
     return named and (extra or bool(IDENTIFIER_ATTACHMENT_KINDS.intersection(attachments)))
 
 
-def _warrant_facts(request: dict, attachments: list) -> dict:
-    """Facts about the arrest warrant or judgment and the person's status."""
-    warrant = _part(request, "warrant")
+def _person_facts(request: dict, attachments: list) -> dict:
+    """Facts about the person: named, status, identifiers, the arrest warrant or judgment."""
+    warrant, subject = _part(request, "warrant"), _part(request, "subject")
     fields = [warrant.get(k) for k in ("number", "date", "issuing_authority")]
-    status = _part(request, "subject").get("person_status")
+    status = subject.get("person_status")
     return {
+        "person_named": _text(subject.get("family_name")) or _text(subject.get("forename")),
         "person_status_missing": status not in PERSON_STATUSES,
+        "identifiers_complete": identifiers_complete(subject, attachments),
         "warrant_fields_complete": all(_text(v) for v in fields),
         "warrant_copy_attached": bool(WARRANT_COPY_KINDS.intersection(attachments)),
         "suspect_without_warrant": status == "suspect" and not any(_text(v) for v in fields),
@@ -158,45 +164,22 @@ def _red_facts(request: dict) -> dict:
 
 
 def notice_facts(request: dict, attachments: list, today: date | None = None) -> dict:
-    """Flat dict of the facts the notice_block_rules decision table tests."""
+    """Flat dict of the facts the notice_compliance_rules decision table tests."""
     request = request if isinstance(request, dict) else {}
     kinds = [str(a) for a in (attachments or [])]
     today = today or date.today()
     report = _part(request, "missing_report")
-    facts = _warrant_facts(request, kinds) | _red_facts(request)
-    return facts | {
-        "identifiers_complete": identifiers_complete(_part(request, "subject"), kinds),
+    facts = {"checked_type": checked_type(request)} | _person_facts(request, kinds) | _red_facts(request)
+    return facts | summary_facts(_part(request, "case")) | attachment_facts(_part(request, "subject"), kinds) | {
+        "missing": missing_parts(request),
         "missing_report_complete": _text(report.get("number")) and _text(report.get("date")),
         "whereabouts_known": request.get("whereabouts_known") is True,
         "dates_out_of_order": dates_out_of_order(request, today),
         "invalid_country_codes": invalid_country_codes(request),
         "public_extract_unjustified": request.get("public_extract") is True
         and not _text(request.get("public_extract_justification")),
-    }
+        "duplicates": [],
+    } | text_facts(request)
 
 
-def rule_blocks(rules, messages) -> list:
-    """Pair the DMN COLLECT outputs into [{"rule", "message"}] in table order."""
-    return [{"rule": r, "message": m} for r, m in zip(rules or [], messages or [], strict=False)]
-
-
-def add_years(day: date, years: int) -> date:
-    """The same calendar day years later; 29 February becomes 28 February."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
-def publication_record(decision: dict) -> dict:
-    """Publication data from the GS decision: notice number, published_on, review_due five years on."""
-    published = decision.get("published_on")
-    published_on = date.fromisoformat(published[:10]) if _text(published) else date.today()
-    return {
-        "interpol_notice_number": decision.get("notice_number"),
-        "published_on": published_on.isoformat(),
-        "review_due": add_years(published_on, REVIEW_YEARS).isoformat(),
-    }
-
-
-HELPERS = {"notice_facts": notice_facts, "rule_blocks": rule_blocks, "publication_record": publication_record}
+HELPERS = {"notice_facts": notice_facts, "mentions_any": mentions_any, **STEP_HELPERS}

@@ -162,4 +162,13 @@ def task_facts(task) -> dict:
         "form": form_name(task.task_spec),
         "variable": props.get("formDataVariable", task.task_spec.bpmn_id),
         "separate_from": [s.strip() for s in props.get("separateFrom", "").split(",") if s.strip()],
+        "due_in": props.get("dueIn"),
     }
+
+
+def due_time(due_in: str | None, start: datetime) -> datetime | None:
+    """A user task's deadline from its `dueIn` property (ISO 8601 duration such as P3D)."""
+    if not due_in:
+        return None
+    parsed = TimerEventDefinition.parse_iso_duration(due_in)
+    return start + TimerEventDefinition.get_timedelta_from_start(parsed, start)

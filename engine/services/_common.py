@@ -10,7 +10,7 @@ from engine.assignment import case_scope_clause
 from engine.errors import Forbidden, NotFound
 from engine.models import Agency, Case, CaseEvent, Task, Timer, Unit, User
 from engine.models.task import OPEN_STATES
-from engine.runtime import task_facts
+from engine.runtime import due_time, task_facts
 
 SYSTEM = SimpleNamespace(username="system")  # the actor of timer firings and other automatic steps
 
@@ -79,7 +79,7 @@ def _project_tasks(session, case: Case, flow, at):
         agency_id, unit_id = _scope(session, case, task.data)
         session.add(Task(case_id=case.id, task_uuid=uuid, process_id=case.process_id, bpmn_id=facts["bpmn_id"],
                          name=facts["name"], lane=facts["lane"], form=facts["form"], variable=facts["variable"],
-                         agency_id=agency_id, unit_id=unit_id, created_at=at))
+                         agency_id=agency_id, unit_id=unit_id, created_at=at, due_at=due_time(facts["due_in"], at)))
 
 
 def _scope(session, case: Case, data: dict) -> tuple[int, int | None]:

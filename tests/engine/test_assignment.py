@@ -72,3 +72,12 @@ def test_waiting_timer_is_recorded_with_its_due_time_and_removed_when_cancelled(
                   data={"decision": "forward"})
     with platform.uow() as uow:
         assert uow.session.scalars(select(Timer).where(Timer.case_id == case.id)).all() == []
+
+
+def test_task_due_time_comes_from_its_due_in_property(platform, two_step):
+    case = start_case(platform, actor_id=two_step["ipcu.officer"], process_id="two_step_approval")
+    prepare = open_task(platform, case.id)
+    assert prepare.due_at is None
+    complete_task(platform, actor_id=two_step["ipcu.officer"], task_id=prepare.id, data={})
+    approve = open_task(platform, case.id)
+    assert approve.due_at - approve.created_at == timedelta(days=5)
