@@ -8,6 +8,8 @@ from engine.errors import Conflict, Forbidden, Invalid, NotFound
 from engine.services.accounts import SignInFailed
 
 STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, Invalid: 422, SignInFailed: 401}
+CSP = ("default-src 'self'; img-src 'self' data:; font-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+       "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 TITLES = {400: "Bad request", 401: "Not signed in", 403: "Not allowed", 404: "Not found", 405: "Not allowed",
           409: "Conflict", 413: "File too large", 422: "Invalid data", 500: "Something went wrong"}
 
@@ -56,7 +58,5 @@ def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("Content-Security-Policy",
-                                "default-src 'self'; img-src 'self' data:; font-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                                "object-src 'none'; frame-ancestors 'none'; base-uri 'self'")
+    response.headers.setdefault("Content-Security-Policy", CSP)
     return response

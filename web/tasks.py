@@ -4,8 +4,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from engine.errors import Invalid
-from engine.services import tasks as task_service
 from engine.read import home_page, inbox_page, task_page
+from engine.services import tasks as task_service
 from forms.fields import parse_submission
 from web.context import me, page_arg, platform
 
