@@ -4,12 +4,12 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 
 from engine.errors import Invalid
-from engine.services import accounts
+from engine.services import accounts, two_factor
 from web.context import platform
 from web.extensions import login_manager
 
 bp = Blueprint("auth", __name__)
-OPEN_ENDPOINTS = {"auth.login", "auth.logout", "auth.password", "static"}
+OPEN_ENDPOINTS = {"auth.login", "auth.logout", "auth.password", "auth.two_factor", "static"}
 
 
 class Officer(UserMixin):
@@ -23,6 +23,7 @@ class Officer(UserMixin):
         self.unit_name = user.unit.name if user.unit else None
         self.is_admin, self.is_process_owner = user.is_admin, user.is_process_owner
         self.must_change_password = user.must_change_password
+        self.needs_two_factor = two_factor.needs_enrolment(user)
 
     @property
     def scope_label(self) -> str:
@@ -42,6 +43,8 @@ def _force_password_change():
         return None
     if current_user.is_authenticated and current_user.must_change_password:
         return redirect(url_for("auth.password"))
+    if current_user.is_authenticated and current_user.needs_two_factor:
+        return redirect(url_for("auth.two_factor"))
     return None
 
 
@@ -51,7 +54,7 @@ def login():
     if request.method == "GET":
         return render_template("auth/login.html")
     user = accounts.authenticate(platform(), username=request.form.get("username", "").strip(),
-                                 password=request.form.get("password", ""))
+                                 password=request.form.get("password", ""), otp=request.form.get("otp") or None)
     session.clear()  # a fresh session on sign-in: no fixation
     login_user(Officer(user))
     flash(f"Signed in as {user.full_name}.", "success")
@@ -80,4 +83,20 @@ def password():
     except Invalid as exc:
         return render_template("auth/password.html", errors=exc.errors), 422
     flash("Your password has been changed.", "success")
+    return redirect(url_for("tasks.home"))
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"], endpoint="two_factor")
+@login_required
+def two_factor_setup():
+    """Set up two-factor sign-in with an authenticator app (required for IPCU and ILO accounts)."""
+    if request.method == "GET":
+        return render_template("auth/two_factor.html", errors={},
+                               enrolment=two_factor.start_enrolment(platform(), user_id=current_user.id))
+    try:
+        two_factor.confirm_enrolment(platform(), user_id=current_user.id, code=request.form.get("otp", ""))
+    except Invalid as exc:
+        return render_template("auth/two_factor.html", errors=exc.errors,
+                               enrolment=two_factor.start_enrolment(platform(), user_id=current_user.id)), 422
+    flash("Two-factor sign-in is on. From now on, sign in with your password and the app's code.", "success")
     return redirect(url_for("tasks.home"))

@@ -10,6 +10,7 @@ from engine import audit
 from engine.directory import MIN_PASSWORD_LENGTH, check_password, hash_password, user_by_username
 from engine.errors import BharatpolError, Forbidden, Invalid
 from engine.models import ApiToken, User
+from engine.services import two_factor
 from engine.services._common import now
 
 MAX_FAILURES = 5
@@ -21,8 +22,8 @@ class SignInFailed(BharatpolError):
     """Wrong credentials or a locked account (401); the message never says which username exists."""
 
 
-def authenticate(platform, *, username: str, password: str, channel: str = "web") -> User:
-    """Check a password; five failures in a row lock the account for 15 minutes."""
+def authenticate(platform, *, username: str, password: str, otp: str | None = None, channel: str = "web") -> User:
+    """Check a password (and the one-time code where two-factor is on); five failures lock for 15 minutes."""
     with platform.uow() as uow:
         session, at = uow.session, now()
         user = user_by_username(session, username or "")
@@ -38,6 +39,11 @@ def authenticate(platform, *, username: str, password: str, channel: str = "web"
             _failed(session, user, at, channel)
             uow.commit()
             raise SignInFailed("wrong username or password")
+        if user.totp_enabled and not two_factor.check_code(user, otp):
+            _failed(session, user, at, channel)
+            uow.commit()
+            raise SignInFailed("enter the current code from your authenticator app" if not otp
+                               else "wrong or already used authentication code")
         user.failed_logins, user.locked_until = 0, None
         audit.append(session, actor=user.username, action="login", object_type="user", object_id=user.username,
                      detail={"channel": channel})
@@ -79,11 +85,13 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(platform, *, username: str, password: str) -> tuple[str, User]:
+def issue_token(platform, *, username: str, password: str, otp: str | None = None) -> tuple[str, User]:
     """A new bearer token (returned once, stored hashed) valid for 12 hours."""
-    user = authenticate(platform, username=username, password=password, channel="api")
+    user = authenticate(platform, username=username, password=password, otp=otp, channel="api")
     if user.must_change_password:
         raise Forbidden("change the password you were given (sign in on the web) before using the API")
+    if two_factor.needs_enrolment(user):
+        raise Forbidden("set up two-factor sign-in (sign in on the web) before using the API")
     token = secrets.token_urlsafe(32)
     with platform.uow() as uow:
         uow.session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), created_at=now(),
