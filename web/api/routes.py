@@ -29,7 +29,7 @@ def create_token():
     if body.get("otp") is not None and not isinstance(body["otp"], str):
         raise Invalid({"otp": "must be a string"})
     token, user = accounts.issue_token(platform(), username=text_field(body, "username"),
-                                       password=text_field(body, "password"))
+                                       password=text_field(body, "password"), otp=body.get("otp"))
     if user.must_change_password:
         raise Forbidden("change the password you were given (sign in on the web) before using the API")
     return jsonify(token=token, token_type="Bearer", expires_in=accounts.TOKEN_HOURS * 3600,
