@@ -4,10 +4,10 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import Conflict, Forbidden, Invalid, NotFound
+from engine.errors import Conflict, DeployError, Forbidden, Invalid, NotFound
 from engine.services.accounts import SignInFailed
 
-STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, Invalid: 422, SignInFailed: 401}
+STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, Invalid: 422, DeployError: 422, SignInFailed: 401}
 CSP = ("default-src 'self'; img-src 'self' data:; font-src 'self' data:; style-src 'self' 'unsafe-inline'; "
        "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 TITLES = {400: "Bad request", 401: "Not signed in", 403: "Not allowed", 404: "Not found", 405: "Not allowed",
@@ -30,6 +30,8 @@ def _domain(status):
     def handle(exc):
         if _wants_json():
             body = {"errors": exc.errors} if isinstance(exc, Invalid) else {"error": str(exc)}
+            if isinstance(exc, DeployError):
+                body = {"errors": {exc.filename: f"[{exc.element}] {exc.reason}" if exc.element else exc.reason}}
             return jsonify(body), status
         if isinstance(exc, SignInFailed):
             flash(str(exc), "error")
