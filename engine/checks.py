@@ -38,6 +38,7 @@ def spec(filename: str, process_spec, subprocess_specs: dict):
             if type(ts).__name__ == "UserTask" and form_name(ts) is None:
                 raise DeployError(filename, ts.bpmn_id, "user task names no formJsonSchemaFilename")
             _check_due_in(filename, ts)
+            _check_due_at(filename, ts)
 
 
 def _check_task(filename, ts):
@@ -92,3 +93,14 @@ def _check_due_in(filename, ts):
         TimerEventDefinition.parse_iso_duration(due_in)
     except Exception:  # noqa: BLE001 - SpiffWorkflow raises a bare Exception
         raise DeployError(filename, ts.bpmn_id, f"dueIn '{due_in}' is not an ISO 8601 duration such as P3D") from None
+
+
+def _check_due_at(filename, ts):
+    """`dueAt` is an expression over the task data giving an ISO date-time: it must compile restricted."""
+    due_at = getattr(ts, "extensions", {}).get("properties", {}).get("dueAt")
+    if due_at is None:
+        return
+    try:
+        compile_expression(due_at)
+    except ScriptRefused as exc:
+        raise DeployError(filename, ts.bpmn_id, f"dueAt refused: {exc}") from None

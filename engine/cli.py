@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from engine import audit, demo
 from engine.bootstrap import build_platform
+from engine.demo_history import generate
 from engine.directory import agency_by_code, new_user, unit_by_code
 from engine.errors import BharatpolError
 from engine.models import Agency, ProcessVersion
@@ -140,3 +141,23 @@ def verify_audit(platform):
     if problems:
         sys.exit(1)
     click.echo("audit log intact")
+
+
+@main.command("demo-history")
+@click.option("--cases", default=1000, show_default=True, type=click.IntRange(1, 100_000),
+              help="Notice requests to generate over the last 365 days.")
+@click.option("--seed", default=2025, show_default=True, type=int, help="Random seed (same seed, same history).")
+@click.pass_obj
+def demo_history(platform, cases, seed):
+    """Fill a realistic year of notice requests (after init-db --demo) so the metrics pages have data."""
+    if platform.settings.production:
+        raise click.ClickException("demo history is never generated in production (BHARATPOL_ENV=production)")
+    summary = generate(platform, cases=cases, seed=seed)
+    waiting = ", ".join(f"{node} {n}" for node, n in summary["waiting_at"].items()) or "none"
+    click.echo(f"generated {cases} notice requests opened {summary['from']} to {summary['to']}: "
+               f"{summary['closed']} closed (history rows), {summary['open']} open through the engine "
+               f"(waiting at: {waiting})")
+    for reason, n in summary["stopped_early"].items():
+        click.echo(f"{n} open case(s) stopped before their planned step: {reason}")
+    if summary["officers_created"]:
+        click.echo(f"demo unit officers added: {', '.join(summary['officers_created'])}")

@@ -19,6 +19,8 @@ from engine.compliance_parts import (
     summary_facts,
     text_facts,
 )
+from engine.cooperation_steps import COOPERATION_HELPERS
+from engine.cooperation_steps import country_code_blocks as _country_code_blocks
 from engine.notice_steps import STEP_HELPERS, add_years, publication_record, rule_blocks
 
 __all__ = ["HELPERS", "ISO_3166_ALPHA2", "NO_LIMIT_MONTHS", "add_years", "dates_out_of_order",
@@ -164,7 +166,7 @@ def _red_facts(request: dict) -> dict:
 
 
 def notice_facts(request: dict, attachments: list, today: date | None = None) -> dict:
-    """Flat dict of the facts the notice_compliance_rules decision table tests."""
+    """Flat dict of the facts the notice_block_rules decision table (notice_rules.dmn) tests."""
     request = request if isinstance(request, dict) else {}
     kinds = [str(a) for a in (attachments or [])]
     today = today or date.today()
@@ -182,4 +184,10 @@ def notice_facts(request: dict, attachments: list, today: date | None = None) ->
     } | text_facts(request)
 
 
-HELPERS = {"notice_facts": notice_facts, "mentions_any": mentions_any, **STEP_HELPERS}
+def country_code_blocks(codes) -> list:
+    """A block naming every code that is not ISO 3166-1 alpha-2 (reference_request and broadcast diagrams)."""
+    return _country_code_blocks(codes, ISO_3166_ALPHA2)
+
+
+HELPERS = {"notice_facts": notice_facts, "mentions_any": mentions_any, **STEP_HELPERS, **COOPERATION_HELPERS,
+           "country_code_blocks": country_code_blocks}

@@ -2,6 +2,7 @@
 
 from functools import cache
 
+from engine.demo_training import load_trainings
 from engine.directory import hash_password, new_user
 from engine.models import Agency, Unit
 
@@ -61,3 +62,4 @@ def load(session):
         new_user(session, username=username, full_name=full_name, role=role, agency=agencies[agency],
                  unit=units.get(unit), password=DEMO_PASSWORD, password_hash=_demo_hash(), is_demo=True,
                  must_change_password=False, **flags)
+    load_trainings(session)

@@ -1,12 +1,12 @@
 """Read-side queries for pages and the API: plain dicts, scoped by need to know, SQL only."""
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from engine.assignment import case_scope_clause, may_act, task_scope_clause
 from engine.errors import NotFound
 from engine.models import Agency, Attachment, Case, CaseEvent, Comment, ProcessVersion, Task, Unit, User
 from engine.models.task import OPEN_STATES
-from engine.services._common import now
+from engine.services._common import BRANCHES, now
 
 SORTS = {"oldest": Task.created_at.asc(), "newest": Task.created_at.desc(), "due": Task.due_at.asc()}
 
@@ -83,48 +83,87 @@ def cases(session, user: User, *, status=None, mine=False, page=1, per_page=25) 
             "per_page": per_page}
 
 
+def branch_only(user: User, case: Case) -> bool:
+    """The user sees this case only because a branch of it (a broadcast) was sent to their agency or unit."""
+    if user.role == "IPCU":
+        return False
+    return case.unit_id != user.unit_id if user.role == "UO" else case.agency_id != user.agency_id
+
+
+def visible_data(user: User, case: Case) -> dict:
+    """The case data the user may read: all of it, or for a branch recipient only their own branch's data."""
+    data = case.data or {}
+    if not branch_only(user, case):
+        return data
+    key = f"{user.agency.code}/{user.unit.code}" if user.role == "UO" and user.unit else user.agency.code
+    return (data.get(BRANCHES) or {}).get(key) or {}
+
+
+def _own_side(user: User, who):
+    """SQL condition on an officer (`who`, a User entity): IPCU, or the branch recipient's own side."""
+    if user.role == "UO":
+        mine = or_(who.unit_id == user.unit_id, and_(who.role == "ILO", who.agency_id == user.agency_id))
+    else:
+        mine = who.agency_id == user.agency_id
+    return or_(who.role == "IPCU", mine)
+
+
 def case_detail(session, user: User, case_id: int) -> dict:
-    """Everything the case page shows: data, tasks, history, comments, attachments, diagram marks."""
+    """Everything the case page shows: data, tasks, history, comments, attachments, diagram marks; a branch
+    recipient sees only its own branch's data and tasks, and only what IPCU and its own side wrote."""
     row = session.execute(select(Case, Agency.code, Unit.code).join(Agency, Agency.id == Case.agency_id)
                           .outerjoin(Unit, Unit.id == Case.unit_id)
                           .where(Case.id == case_id, case_scope_clause(user))).first()
     if row is None:
         raise NotFound(f"case {case_id} not found")
     case, agency, unit = row
-    tasks = session.execute(select(Task, User.username, Agency.code, Unit.code)
-                            .outerjoin(User, User.id == Task.assignee_id).join(Agency, Agency.id == Task.agency_id)
-                            .outerjoin(Unit, Unit.id == Task.unit_id)
-                            .where(Task.case_id == case.id).order_by(Task.id)).all()
-    task_list = [dict(task_dict(t, case, who), may_act=may_act(user, t), agency=a, unit=u)
-                 for t, who, a, u in tasks]
+    limited = branch_only(user, case)
+    task_list = _case_tasks(session, user, case, limited)
+    side = _own_side(user, User) if limited else None
     return {
-        **case_summary(case, agency, unit), "data": case.data,
+        **case_summary(case, agency, unit), "data": visible_data(user, case),
         "tasks": [t for t in task_list if t["state"] in OPEN_STATES],
         "finished_tasks": [t for t in task_list if t["state"] not in OPEN_STATES],
-        "history": _history(session, case.id), "comments": _comments(session, case.id),
-        "attachments": attachments(session, case.id),
+        "history": _history(session, case.id, side), "comments": _comments(session, case.id, side),
+        "attachments": attachments(session, case.id, side),
         "diagram": {"completed": sorted({t["bpmn_id"] for t in task_list if t["state"] == "completed"}),
                     "current": sorted({t["bpmn_id"] for t in task_list if t["state"] in OPEN_STATES})},
     }
 
 
-def _history(session, case_id: int) -> list[dict]:
-    events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id))
+def _case_tasks(session, user: User, case: Case, limited: bool) -> list[dict]:
+    query = (select(Task, User.username, Agency.code, Unit.code)
+             .outerjoin(User, User.id == Task.assignee_id).join(Agency, Agency.id == Task.agency_id)
+             .outerjoin(Unit, Unit.id == Task.unit_id).where(Task.case_id == case.id).order_by(Task.id))
+    if limited:
+        query = query.where(Task.unit_id == user.unit_id if user.role == "UO" else Task.agency_id == user.agency_id)
+    return [dict(task_dict(t, case, who), may_act=may_act(user, t), agency=a, unit=u)
+            for t, who, a, u in session.execute(query)]
+
+
+def _history(session, case_id: int, side=None) -> list[dict]:
+    query = select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)
+    if side is not None:
+        query = query.join(User, User.username == CaseEvent.actor).where(side)
     return [{"at": _iso(e.at), "actor": e.actor, "action": e.action, "bpmn_id": e.bpmn_id,
-             "task": e.task_name, "detail": e.detail} for e in events]
+             "task": e.task_name, "detail": e.detail} for e in session.scalars(query)]
 
 
-def _comments(session, case_id: int) -> list[dict]:
-    rows = session.execute(select(Comment, User.username, User.full_name).join(User, User.id == Comment.author_id)
-                           .where(Comment.case_id == case_id).order_by(Comment.id))
+def _comments(session, case_id: int, side=None) -> list[dict]:
+    query = (select(Comment, User.username, User.full_name).join(User, User.id == Comment.author_id)
+             .where(Comment.case_id == case_id).order_by(Comment.id))
+    if side is not None:
+        query = query.where(side)
     return [{"id": c.id, "author": name, "author_name": full, "body": c.body, "at": _iso(c.created_at)}
-            for c, name, full in rows]
+            for c, name, full in session.execute(query)]
 
 
-def attachments(session, case_id: int) -> list[dict]:
-    rows = session.scalars(select(Attachment).where(Attachment.case_id == case_id).order_by(Attachment.id))
+def attachments(session, case_id: int, side=None) -> list[dict]:
+    query = select(Attachment).where(Attachment.case_id == case_id).order_by(Attachment.id)
+    if side is not None:
+        query = query.join(User, User.id == Attachment.uploaded_by).where(side)
     return [{"id": a.id, "filename": a.filename, "kind": a.kind, "size": a.size, "sha256": a.sha256,
-             "content_type": a.content_type, "uploaded_at": _iso(a.uploaded_at)} for a in rows]
+             "content_type": a.content_type, "uploaded_at": _iso(a.uploaded_at)} for a in session.scalars(query)]
 
 
 def task_detail(session, user: User, task_id: int) -> dict:
@@ -137,7 +176,7 @@ def task_detail(session, user: User, task_id: int) -> dict:
     assignee = session.get(User, task.assignee_id).username if task.assignee_id else None
     return {**task_dict(task, case, assignee), "may_act": may_act(user, task), "form": task.form,
             "variable": task.variable, "version_id": case.version_id, "draft": task.draft,
-            "prefill": (case.data or {}).get(task.variable)}
+            "prefill": visible_data(user, case).get(task.variable)}
 
 
 def processes(session, user: User | None = None) -> list[dict]:

@@ -104,7 +104,8 @@ def _build(parser, filename: str, texts: dict, forms: dict) -> list[ParsedProces
         except (ValidationException, SpiffWorkflowException) as exc:
             raise DeployError(filename, pid, str(exc).splitlines()[0]) from None
         used = _used_files(filename, proc, texts, parser)
-        used.update(_forms_for(filename, spec, forms))
+        for each in (spec, *subs.values()):  # user tasks inside subprocesses name forms too
+            used.update(_forms_for(filename, each, forms))
         checks.spec(filename, spec, subs)
         start_lane = next((ts.lane for ts in spec.task_specs.values()
                            if type(ts).__name__ == "StartEvent"), None)

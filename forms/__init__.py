@@ -6,7 +6,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
-RESERVED_KEYS = frozenset({"agency", "unit", "case_reference", "attachments", "blocks", "initiator"})
+RESERVED_KEYS = frozenset({"agency", "unit", "case_reference", "attachments", "blocks", "initiator", "duplicates"})
 
 __all__ = ["RESERVED_KEYS", "SCHEMA_DIR", "SchemaError", "check_schema", "load_dir", "validate"]
 

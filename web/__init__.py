@@ -5,7 +5,21 @@ import secrets
 from flask import Flask
 
 from engine.bootstrap import build_platform
-from web import api, auth, cases, errors, filters, metrics, processes, tasks
+from web import (
+    api,
+    auth,
+    broadcast,
+    cases,
+    connect,
+    errors,
+    filters,
+    metrics,
+    notices,
+    processes,
+    references,
+    resources,
+    tasks,
+)
 from web.extensions import csrf, login_manager
 
 
@@ -27,7 +41,7 @@ def create_app(test_config=None, platform=None):
     app.extensions["bharatpol"] = platform
     csrf.init_app(app)
     login_manager.init_app(app)
-    for module in (auth, tasks, cases, processes, metrics, api):
+    for module in (auth, tasks, cases, notices, processes, metrics, connect, resources, broadcast, references, api):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
     errors.init_app(app)

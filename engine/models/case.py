@@ -1,6 +1,6 @@
 """A case (one running procedure), its history, comments, attachments and timers."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -28,6 +28,13 @@ class Case(Base):
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     state: Mapped[str] = mapped_column(Text)
     lock_version: Mapped[int] = mapped_column(default=1)
+    # the notice register's search columns, kept in step with `data` (engine.notices.index_notice)
+    subject_key: Mapped[str | None] = mapped_column(String(255), index=True)
+    subject_names: Mapped[str | None] = mapped_column(String(1000))
+    interpol_number: Mapped[str | None] = mapped_column(String(64), index=True)
+    notice_status: Mapped[str | None] = mapped_column(String(16), index=True)
+    published_on: Mapped[date | None]
+    review_due: Mapped[date | None] = mapped_column(index=True)
     version: Mapped[ProcessVersion] = relationship(lazy="joined", innerjoin=True)
 
     __mapper_args__ = {"version_id_col": lock_version}

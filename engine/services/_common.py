@@ -3,16 +3,19 @@
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
 from engine import audit
 from engine.assignment import case_scope_clause
-from engine.errors import Forbidden, NotFound
+from engine.errors import Forbidden, Invalid, NotFound
 from engine.models import Agency, Case, CaseEvent, Task, Timer, Unit, User
 from engine.models.task import OPEN_STATES
+from engine.notices import index_notice
 from engine.runtime import due_time, task_facts
 
 SYSTEM = SimpleNamespace(username="system")  # the actor of timer firings and other automatic steps
+BRANCHES = "branches"  # case-data key: each branch's own data, by `AGENCY` or `AGENCY/UNIT` (see branch_views)
 
 
 def now() -> datetime:
@@ -50,13 +53,27 @@ def record(session, *, user: User, case: Case, action: str, task=None, detail=No
 def sync(session, workflows, case: Case, flow, at: datetime):
     """Write state, data, status, the task projection and timers after engine steps."""
     case.state = workflows.dump(flow)
-    case.data = flow.data()
+    views = branch_views(flow)
+    case.data = {**flow.data(), BRANCHES: views} if views else flow.data()
     case.category = _category(case.data)
     case.updated_at = at
     if flow.completed:
         case.status, case.completed_at = "completed", at
+    index_notice(case, flow)
     _project_tasks(session, case, flow, at)
     _project_timers(session, case, flow)
+
+
+def branch_views(flow) -> dict:
+    """Per branch whose tasks carry an `agency` code (and a `unit` code), the data of its newest user task,
+    keyed `AGENCY` (agency-level tasks) or `AGENCY/UNIT`: a recipient of a branch is shown only its own."""
+    tasks = flow.workflow.get_tasks(state=TaskState.READY | TaskState.COMPLETED, manual=True)
+    views = {}
+    for task in sorted(tasks, key=lambda t: t.last_state_change):
+        agency, unit = task.data.get("agency"), task.data.get("unit")
+        if isinstance(agency, str):
+            views[f"{agency}/{unit}" if isinstance(unit, str) else agency] = dict(task.data)
+    return views
 
 
 def _category(data: dict) -> str | None:
@@ -79,17 +96,31 @@ def _project_tasks(session, case: Case, flow, at):
         agency_id, unit_id = _scope(session, case, task.data)
         session.add(Task(case_id=case.id, task_uuid=uuid, process_id=case.process_id, bpmn_id=facts["bpmn_id"],
                          name=facts["name"], lane=facts["lane"], form=facts["form"], variable=facts["variable"],
-                         agency_id=agency_id, unit_id=unit_id, created_at=at, due_at=due_time(facts["due_in"], at)))
+                         agency_id=agency_id, unit_id=unit_id, created_at=at, due_at=_due_at(task, facts, at)))
+
+
+def _due_at(task, facts: dict, at: datetime) -> datetime | None:
+    """The deadline: `dueAt` (an expression over the task data giving an ISO date-time), else `dueIn` from now."""
+    expression = task.task_spec.extensions.get("properties", {}).get("dueAt")
+    if not expression:
+        return due_time(facts["due_in"], at)
+    due = datetime.fromisoformat(str(task.workflow.script_engine.evaluate(task, expression)))
+    return due if due.tzinfo else due.replace(tzinfo=UTC)
 
 
 def _scope(session, case: Case, data: dict) -> tuple[int, int | None]:
-    """A branch may narrow the scope with `agency` / `unit` codes in its data."""
+    """A branch may narrow the scope with `agency` / `unit` codes in its data; unknown codes are refused."""
     agency_id, unit_id = case.agency_id, case.unit_id
-    agency = session.scalar(select(Agency).where(Agency.code == data.get("agency"))) if data.get("agency") else None
-    if agency is not None and agency.id != case.agency_id:
-        agency_id, unit_id = agency.id, None
-    unit = session.scalar(select(Unit).where(Unit.code == data.get("unit"))) if data.get("unit") else None
-    if unit is not None and unit.agency_id == agency_id:
+    if data.get("agency"):
+        agency = session.scalar(select(Agency).where(Agency.code == data["agency"]))
+        if agency is None:
+            raise Invalid({"agency": f"no agency has the code '{data['agency']}'"})
+        if agency.id != case.agency_id:
+            agency_id, unit_id = agency.id, None
+    if data.get("unit"):
+        unit = session.scalar(select(Unit).where(Unit.code == data["unit"], Unit.agency_id == agency_id))
+        if unit is None:
+            raise Invalid({"unit": f"'{data['unit']}' is not a unit code of the agency this step belongs to"})
         unit_id = unit.id
     return agency_id, unit_id
 

@@ -78,6 +78,8 @@ def send_message(platform, *, actor_id: int, name: str, correlation: str, payloa
         if not flow.waits_for_message(name):
             raise Conflict(f"case {case.reference} is not waiting for '{name}'")
         flow.catch_message(name, payload if isinstance(payload, dict) else {"value": payload})
+        if blocks := flow.data().get("blocks") or []:
+            raise Invalid({f"rule.{b['rule']}": b["message"] for b in blocks})
         sync(session, platform.workflows, case, flow, at)
         record(session, user=user, case=case, action="message", detail={"message": name, "payload": payload})
         uow.commit()

@@ -10,6 +10,7 @@ from engine.assignment import case_scope_clause, may_act, may_supervise, separat
 from engine.errors import Conflict, Forbidden, Invalid, NotFound
 from engine.models import Case, ProcessFile, Task, User
 from engine.models.task import OPEN_STATES
+from engine.notices import duplicate_data
 from engine.runtime import task_facts
 from engine.services._common import actor, now, record, sync
 from engine.services.cases import attachment_kinds
@@ -96,7 +97,8 @@ def complete_task(platform, *, actor_id: int, task_id: int, data: dict) -> Task:
         errors = forms.validate(form_schema(platform, session, case.version_id, task.form), data)
         if errors:
             raise Invalid(errors)
-        flow.complete(spiff_task, facts["variable"], data, {"attachments": attachment_kinds(session, case.id)})
+        host = {"attachments": attachment_kinds(session, case.id), **duplicate_data(session, user, case, data)}
+        flow.complete(spiff_task, facts["variable"], data, host)
         _refuse_blocks(flow)
         task.state, task.completed_at, task.completed_by = "completed", at, user.id
         task.assignee_id = task.assignee_id or user.id

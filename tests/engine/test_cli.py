@@ -2,7 +2,7 @@
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, select, update
 
 from engine.cli import main
 from engine.models import AuditEntry
@@ -27,13 +27,18 @@ def test_init_db_demo_loads_directory_and_deploys(cli):
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[1:] == [
         "demo agencies, units and users loaded (password: bharatpol-demo)",
+        "broadcast: deployed as new version 1",
         "notice_request: deployed as new version 1",
+        "reference_request: deployed as new version 1",
     ]
     again = cli("init-db", "--demo")
     assert again.output.splitlines()[1:] == ["directory not empty: demo users left as they are",
-                                             "notice_request: unchanged, still version 1"]
+                                             "broadcast: unchanged, still version 1",
+                                             "notice_request: unchanged, still version 1",
+                                             "reference_request: unchanged, still version 1"]
     listing = cli("processes")
-    assert listing.output.split("\t")[:2] == ["notice_request", "v1"]
+    assert [line.split("\t")[:2] for line in listing.output.splitlines()] == [
+        ["broadcast", "v1"], ["notice_request", "v1"], ["reference_request", "v1"]]
 
 
 def test_init_db_refuses_demo_data_in_production(cli):
@@ -95,9 +100,8 @@ def test_verify_audit_detects_a_deleted_entry(cli, platform):
 
 def test_verify_audit_detects_a_deleted_last_entry(cli, platform):
     cli("init-db", "--demo")
-    cli("create-user", "--username", "ilo.a1", "--name", "ILO", "--role", "ILO", "--agency", "NIA",
-        "--password", "a-long-enough-password")
     with platform.engine.begin() as conn:
-        conn.execute(delete(AuditEntry).where(AuditEntry.seq == 2))
+        last = conn.execute(select(func.max(AuditEntry.seq))).scalar()
+        conn.execute(delete(AuditEntry).where(AuditEntry.seq == last))
     result = cli("verify-audit")
-    assert result.output == "TAMPERED: log ends at entry 1 but head says 2 (tail deleted?)\n"
+    assert result.output == f"TAMPERED: log ends at entry {last - 1} but head says {last} (tail deleted?)\n"

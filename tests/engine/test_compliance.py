@@ -17,6 +17,7 @@ from engine.compliance import (
     publication_record,
     rule_blocks,
 )
+from engine.compliance_parts import PARTS
 
 pytestmark = pytest.mark.unit
 
@@ -25,7 +26,10 @@ TODAY = date(2025, 6, 1)
 
 def test_facts_of_an_empty_request():
     assert notice_facts({}, [], today=TODAY) == {
+        "checked_type": "",
+        "person_named": False,
         "person_status_missing": True,
+        "identifiers_complete": False,
         "warrant_fields_complete": False,
         "warrant_copy_attached": False,
         "suspect_without_warrant": False,
@@ -38,12 +42,25 @@ def test_facts_of_an_empty_request():
         "sentence_remaining_months": 0,
         "summary_empty": True,
         "extradition_complete": False,
-        "identifiers_complete": False,
+        "summary_date_found": False,
+        "summary_place_found": False,
+        "photo_attached": False,
+        "biometrics_declared": False,
+        "fingerprints_unattached": False,
+        "dna_unattached": False,
+        "missing": list(PARTS),
         "missing_report_complete": False,
         "whereabouts_known": False,
         "dates_out_of_order": False,
         "invalid_country_codes": [],
         "public_extract_unjustified": False,
+        "duplicates": [],
+        "offence_categories": [],
+        "linked_to_serious_crime": False,
+        "charge_text": "",
+        "neutrality_text": "",
+        "refugee_status": False,
+        "trial_in_absentia": False,
     }
 
 
@@ -57,9 +74,12 @@ def test_facts_of_a_full_red_request():
             "date_of_birth": "1980",
             "nationalities": ["IN"],
             "person_status": "suspect",
+            "occupation": "Businessman",
         },
-        "case": {"summary_of_facts": "Cheated investors in Delhi in 2021.", "offence_date": "2021-03-15"},
-        "charges": [{"law": "IPC", "section": "420", "max_penalty_months": 84}],
+        "case": {"summary_of_facts": "Cheated investors in Delhi in 2021.", "offence_date": "2021-03-15",
+                 "fir_number": "RC-1"},
+        "charges": [{"description": "Cheating", "law": "IPC", "section": "420", "max_penalty_months": 84,
+                     "category": "general"}],
         "purpose": "sentence",
         "sentence": {"imposed_months": 36, "remaining_months": 20},
         "warrant": {"number": "W1", "date": "2023-06-01", "issuing_authority": "Court"},
@@ -70,7 +90,10 @@ def test_facts_of_a_full_red_request():
         "whereabouts_known": True,
     }
     assert notice_facts(request, ["judgment", "dna"], today=TODAY) == {
+        "checked_type": "RED",
+        "person_named": True,
         "person_status_missing": False,
+        "identifiers_complete": True,
         "warrant_fields_complete": True,
         "warrant_copy_attached": True,
         "suspect_without_warrant": False,
@@ -83,12 +106,25 @@ def test_facts_of_a_full_red_request():
         "sentence_remaining_months": 20,
         "summary_empty": False,
         "extradition_complete": True,
-        "identifiers_complete": True,
+        "summary_date_found": True,
+        "summary_place_found": True,
+        "photo_attached": False,
+        "biometrics_declared": False,
+        "fingerprints_unattached": False,
+        "dna_unattached": False,
+        "missing": [p for p in PARTS if p != "case.fir_number"],
         "missing_report_complete": False,
         "whereabouts_known": True,
         "dates_out_of_order": False,
         "invalid_country_codes": [],
         "public_extract_unjustified": False,
+        "duplicates": [],
+        "offence_categories": ["general"],
+        "linked_to_serious_crime": False,
+        "charge_text": "cheating",
+        "neutrality_text": "cheating ; businessman ; cheated investors in delhi in 2021.",
+        "refugee_status": False,
+        "trial_in_absentia": False,
     }
 
 
@@ -233,8 +269,10 @@ def test_publication_record_defaults_to_today():
 
 
 def test_helpers_for_scripts():
-    assert {
-        "notice_facts": notice_facts,
-        "rule_blocks": rule_blocks,
-        "publication_record": publication_record,
-    } == HELPERS
+    names = ["decision_blocks", "extend_publication", "mentions_any", "missing_assessments", "notice_facts",
+             "publication_record", "renewal_closure", "review_due_at", "review_reminder_at", "rule_blocks",
+             "rule_findings"]
+    notice_helpers = {name: HELPERS.get(name) for name in names}
+    assert [name for name, helper in notice_helpers.items() if not callable(helper)] == []
+    assert (notice_helpers["notice_facts"], notice_helpers["publication_record"]) == (notice_facts,
+                                                                                      publication_record)

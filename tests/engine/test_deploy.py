@@ -21,7 +21,7 @@ from engine.specs import MAX_FILE_BYTES, SAFE_PARSER, read_xml
 BPMN = (PROJECT_ROOT / "processes" / "notice_request.bpmn").read_text(encoding="utf-8")
 DMN = (PROJECT_ROOT / "processes" / "notice_rules.dmn").read_text(encoding="utf-8")
 VET_FORM = (PROJECT_ROOT / "forms" / "schemas" / "notice_vet.json").read_bytes()
-COLLECT_SCRIPT = "blocks = rule_blocks(block_rule, block_message)"
+COLLECT_SCRIPT = "found = rule_findings(rule_id, rule_severity, rule_message, request)"
 DRAFT_PROPERTIES = ('<spiffworkflow:property name="formDataVariable" value="request" />\n'
                     "        </spiffworkflow:properties>")
 VET_FORM_PROPERTY = '<spiffworkflow:property name="formJsonSchemaFilename" value="notice_vet.json" />'
@@ -327,15 +327,17 @@ def test_deploy_on_empty_database_stores_version_one_with_its_files(platform):
         assert (version.process_id, version.name, version.version, version.start_lane, version.deployed_by) == (
             "notice_request", "INTERPOL notice request", 1, "UO", "admin")
         assert [(f.filename, f.kind) for f in version.files] == [
-            ("forms/notice_draft.json", "json"), ("forms/notice_review.json", "json"),
-            ("forms/notice_vet.json", "json"), ("notice_request.bpmn", "bpmn"), ("notice_rules.dmn", "dmn")]
+            ("forms/notice_cancellation.json", "json"), ("forms/notice_draft.json", "json"),
+            ("forms/notice_outcome.json", "json"), ("forms/notice_renewal.json", "json"),
+            ("forms/notice_review.json", "json"), ("forms/notice_vet.json", "json"), ("notice_request.bpmn", "bpmn"),
+            ("notice_rules.dmn", "dmn")]
     assert deploy_audit(platform) == [("admin", "notice_request@1")]
 
 
 @pytest.mark.integration
 def test_deploy_with_only_the_directory_can_start_a_case(platform, directory):
     assert deploy(platform, actor="admin", files=read_paths([PROJECT_ROOT / "processes"])) == [
-        Deployed("notice_request", 1, True)]
+        Deployed("broadcast", 1, True), Deployed("notice_request", 1, True), Deployed("reference_request", 1, True)]
     case = start_case(platform, actor_id=directory["uo.delhi.crime"], process_id="notice_request",
                       data={"notice_type": "RED"})
     draft = open_task(platform, case.id)

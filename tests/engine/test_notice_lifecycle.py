@@ -55,7 +55,9 @@ def test_red_notice_from_draft_to_published(platform, deployed):
                           "published_on": "2026-05-04"})
     assert_round_trip(platform, case.id)
     done = case_row(platform, case.id)
-    assert done.status == "completed"
+    # a published notice stays open: the UO reports the outcome, the five-year review follows
+    assert (done.status, done.notice_status, open_task(platform, case.id).bpmn_id) == (
+        "open", "published", "maintain_notice")
     assert done.data["published"] == {"interpol_notice_number": "A-1234/5-2026", "published_on": "2026-05-04",
                                       "review_due": "2031-05-04"}
     assert [(a, act, b) for a, act, b, _r in history(platform, case.id)] == [

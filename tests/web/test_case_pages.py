@@ -180,8 +180,8 @@ def test_published_notice_is_shown(client, login, red_case, deployed, platform):
     login("uo.delhi.crime")
     response = client.get(f"/cases/{red_case.id}")
     assert texts(response, "notice-number") == ["A-1234/5-2026"]
-    assert texts(response, "case-badges") == ["Completed RED INTERPOL: Published"]
-    assert by_id(response, "case-diagram")["data-current"] == "[]"
+    assert texts(response, "case-badges") == ["Open RED INTERPOL: Published"]
+    assert by_id(response, "case-diagram")["data-current"] == '["maintain_notice"]'
     assert texts(response, "event-line")[-2:] == ["ipcu.officer completed Review and send to INTERPOL",
                                                   "ipcu.officer recorded a message"]
 
@@ -267,9 +267,10 @@ def test_new_request_page_offers_the_start_form_to_a_unit_officer(client, login)
     html = client.get("/cases/new").get_data(as_text=True)
     hidden = _elements(html, lambda tag, a: tag == "input" and a.get("name") == "process")
     options = _elements(html, lambda tag, a: tag == "option" and a.get("value") in NOTICE_TYPES)
-    assert [a["value"] for a, _t in hidden] == ["notice_request"]
+    assert [a["value"] for a, _t in hidden] == ["notice_request", "reference_request"]
     assert [a["value"] for a, _t in options] == NOTICE_TYPES
-    assert _elements(html, lambda _t, a: "process-disabled" in (a.get("class") or "")) == []
+    assert [a["id"] for a, _t in _elements(html, lambda _t, a: "process-disabled" in (a.get("class") or ""))] == [
+        "broadcast"]
 
 
 def test_new_request_page_greys_notice_request_for_an_ilo(client, login):
@@ -280,7 +281,8 @@ def test_new_request_page_greys_notice_request_for_an_ilo(client, login):
     assert by_id(response, "notice_request") == {"class": "card process-card process-disabled",
                                                  "id": "notice_request", "aria-labelledby": "p-notice_request",
                                                  "aria-disabled": "true"}
-    assert texts(response, "who-starts") == ["Started by unit officers (UO)."]
+    assert texts(response, "who-starts") == ["Started by CBI IPCU officers.", "Started by unit officers (UO).",
+                                             "Started by unit officers (UO)."]
 
 
 def test_starting_a_request_opens_its_case_page(client, login, platform):

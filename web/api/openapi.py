@@ -61,6 +61,15 @@ INBOX_PARAMS = (
     _param("sort", "query", "Order.", {"type": "string", "enum": ["oldest", "newest", "due"], "default": "oldest"}),
     PAGE, PER_PAGE,
 )
+METRICS_PARAMS = (
+    _param("process", "query", "Process id, e.g. `notice_request`.", {"type": "string"}, required=True),
+    _param("from", "query", "First day of the period (UTC, inclusive); default: no limit.",
+           {"type": "string", "format": "date"}),
+    _param("to", "query", "Last day of the period (UTC, inclusive); default: no limit.",
+           {"type": "string", "format": "date"}),
+    _param("agency", "query", "Only tasks in this agency's scope (code).", {"type": "string"}),
+    _param("type", "query", "Only cases of this notice type (the case category).", {"type": "string"}),
+)
 UPLOAD = {"required": True, "content": {"multipart/form-data": {"schema": _ref("AttachmentUpload")}}}
 FILE = {"200": {"description": "The file, as an attachment download.",
                 "content": {"application/octet-stream": {"schema": {"type": "string",
@@ -115,6 +124,9 @@ def _paths() -> dict:
         **{f"/tasks/{{task_id}}/{action}": {"post": _op(
             f"{action}Task", "tasks", summary, {**_answer("The task.", "TaskDetail"), **_errors(*codes)},
             body=body, params=(TASK_ID,))} for action, summary, body, codes in TASK_ACTIONS},
+        "/metrics/nodes": {"get": _op(
+            "metricsNodes", "metrics", "Per BPMN node: WIP, queue / work / lead time p50 and p90, SLA breaches (IPCU).",
+            {**_answer("Per-node figures.", "NodeMetrics"), **_errors(403, 404, 422)}, params=METRICS_PARAMS)},
         "/tasks/{task_id}/complete": {"post": _op(
             "completeTask", "tasks", "Submit a task's form; the case moves on.",
             {**_answer("The completed task and its case with the new current tasks.", "CompletedTask"),

@@ -181,3 +181,14 @@ def complete_task(task_id):
     task_service.complete_task(platform(), actor_id=me(), task_id=task_id,
                                data=object_field(json_body(), "data", required=True))
     return jsonify(read.task_state(platform(), actor_id=me(), task_id=task_id, with_case=True))
+
+
+@bp.get("/metrics/nodes")
+@token_required
+def metrics_nodes():
+    """Per BPMN node of a process: WIP, queue / work / lead time p50 and p90, SLA breaches (IPCU)."""
+    args = request.args
+    if not args.get("process"):
+        raise Invalid({"process": "is required"})
+    return jsonify(read.metrics_nodes(platform(), actor_id=me(), process=args["process"], start=args.get("from"),
+                                      end=args.get("to"), agency=args.get("agency"), category=args.get("type")))

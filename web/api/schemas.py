@@ -43,6 +43,21 @@ ATTACHMENT = {
     "size": INT, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "content_type": STR,
 }
 
+SECONDS = {"type": ["number", "null"], "minimum": 0}
+NODE_FIGURES = {
+    "id": {**STR, "description": "BPMN id of the user task."}, "name": STR, "lane": STR,
+    "wip": {**INT, "description": "Tasks open now (ready or claimed)."},
+    "completed": {**INT, "description": "Tasks completed in the period."},
+    **{f"{kind}_p{p}_s": {**SECONDS, "description": f"{kind.capitalize()} time, {p}th percentile (nearest rank), "
+                                                   "seconds; null without completed tasks."}
+       for kind in ("queue", "work", "lead") for p in (50, 90)},
+    "sla_s": {**SECONDS, "description": "The node's due time (dueIn) in seconds; null when it has none."},
+    "sla_breaches": {**INT, "description": "Completed in the period after the due time, plus open past it."},
+    "heat": {"type": "string", "enum": ["green", "amber", "red", "grey"],
+             "description": "p90 lead time against the SLA: < 50 % green, < 100 % amber, otherwise red; grey "
+                            "without SLA or completions."},
+}
+
 SCHEMAS = {
     "Error": _object({"error": STR}),
     "Errors": _object({"errors": {"type": "object", "additionalProperties": STR,
@@ -85,6 +100,8 @@ SCHEMAS = {
     "NewComment": _object({"body": STR}),
     "FormData": _object({"data": {**OBJ, "description": "Form fields, checked against the task's form_schema."}}),
     "Reassign": _object({"to": {**STR, "description": "Username of the officer to hand the task to."}}),
+    "NodeFigures": _object(NODE_FIGURES),
+    "NodeMetrics": _object({"process": STR, "nodes": {"type": "array", "items": _ref("NodeFigures")}}),
     "Message": _object({"correlation": {**STR, "description": "The case reference."},
                         "payload": {**OBJ, "examples": [{"outcome": "published", "notice_number": "A-1234/5-2026",
                                                          "published_on": "2026-05-04"}]}},
