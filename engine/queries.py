@@ -8,7 +8,7 @@ from engine.models import Agency, Attachment, Case, CaseEvent, Comment, ProcessV
 from engine.models.task import OPEN_STATES
 from engine.services._common import BRANCHES, now
 
-SORTS = {"oldest": Task.created_at.asc(), "newest": Task.created_at.desc(), "due": Task.due_at.asc()}
+SORTS = {"oldest": Task.created_at.asc(), "newest": Task.created_at.desc(), "due": Task.due_at.asc().nulls_last()}
 
 
 def task_dict(task: Task, case: Case | None = None, assignee: str | None = None) -> dict:
@@ -48,6 +48,14 @@ def inbox(session, user: User, *, process=None, category=None, agency=None, stat
     tasks = [dict(task_dict(t, c, who), agency=code) for t, c, code, who in rows]
     return {"tasks": tasks, "total": total, "page": max(page, 1), "per_page": per_page,
             "counts": _counts(session, base)}
+
+
+def claimed_by(session, user: User) -> list[dict]:
+    """Open tasks this user has claimed (whatever colleagues hold)."""
+    rows = session.execute(select(Task, Case).join(Case, Case.id == Task.case_id)
+                           .where(Task.state == "claimed", Task.assignee_id == user.id)
+                           .order_by(Task.claimed_at)).all()
+    return [task_dict(t, c, user.username) for t, c in rows]
 
 
 def _counts(session, base) -> dict:

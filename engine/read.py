@@ -9,9 +9,9 @@ def home_page(platform, *, actor_id: int) -> dict:
     with platform.uow() as uow:
         user = actor(uow.session, actor_id)
         waiting = queries.inbox(uow.session, user, per_page=10)
-        mine = queries.inbox(uow.session, user, state="claimed", per_page=50)
+        mine = queries.claimed_by(uow.session, user)
         return {
-            "waiting": waiting, "claimed_by_me": [t for t in mine["tasks"] if t["assignee"] == user.username],
+            "waiting": waiting, "claimed_by_me": mine,
             "my_cases": queries.cases(uow.session, user, status="open", mine=True, per_page=10),
             "open_cases": queries.cases(uow.session, user, status="open", per_page=1)["total"],
             "processes": [p for p in queries.processes(uow.session, user) if p["may_start"]],

@@ -5,7 +5,7 @@ from flask_login import UserMixin, current_user, login_required, login_user, log
 
 from engine.errors import Invalid
 from engine.services import accounts, two_factor
-from web.context import platform
+from web.context import platform, safe_next
 from web.extensions import login_manager
 
 bp = Blueprint("auth", __name__)
@@ -23,7 +23,12 @@ class Officer(UserMixin):
         self.unit_name = user.unit.name if user.unit else None
         self.is_admin, self.is_process_owner = user.is_admin, user.is_process_owner
         self.must_change_password = user.must_change_password
+        self.session_epoch = user.session_epoch
         self.needs_two_factor = two_factor.needs_enrolment(user)
+
+    def get_id(self) -> str:
+        """The user id and session epoch: a session cookie dies when the epoch moves on (sign-out)."""
+        return f"{self.id}.{self.session_epoch}"
 
     @property
     def scope_label(self) -> str:
@@ -31,9 +36,12 @@ class Officer(UserMixin):
 
 
 @login_manager.user_loader
-def _load(user_id):
+def _load(session_id):
+    user_id, _, epoch = str(session_id).partition(".")
+    if not user_id.isdigit() or not epoch.isdigit():
+        return None
     user = accounts.load_user(platform(), int(user_id))
-    return Officer(user) if user else None
+    return Officer(user) if user and user.session_epoch == int(epoch) else None
 
 
 @bp.before_app_request
@@ -58,13 +66,14 @@ def login():
     session.clear()  # a fresh session on sign-in: no fixation
     login_user(Officer(user))
     flash(f"Signed in as {user.full_name}.", "success")
-    target = request.args.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("tasks.home"))
+    return redirect(safe_next(request.args.get("next"), url_for("tasks.home")))
 
 
 @bp.post("/logout")
 def logout():
-    """Sign out and forget the session."""
+    """Sign out here and everywhere: the session cookie is dead even if someone copied it."""
+    if current_user.is_authenticated:
+        accounts.end_sessions(platform(), user_id=current_user.id)
     logout_user()
     session.clear()
     flash("You have signed out.", "success")

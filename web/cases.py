@@ -26,8 +26,10 @@ def new():
     """Choose a procedure and start a new request."""
     if request.method == "GET":
         return render_template("cases/new.html", processes=processes_page(platform(), actor_id=me()))
+    if not request.form.get("process"):
+        raise Invalid({"process": "choose the procedure to start"})
     data = {"notice_type": request.form["notice_type"]} if request.form.get("notice_type") else None
-    case = case_service.start_case(platform(), actor_id=me(), process_id=request.form.get("process", ""), data=data)
+    case = case_service.start_case(platform(), actor_id=me(), process_id=request.form["process"], data=data)
     flash(f"Request {case.reference} started. Fill in the draft below.", "success")
     return redirect(url_for("cases.show", case_id=case.id))
 

@@ -7,7 +7,7 @@ from engine.errors import Invalid
 from engine.read import home_page, inbox_page, task_page
 from engine.services import tasks as task_service
 from forms.fields import parse_submission
-from web.context import me, page_arg, platform
+from web.context import me, page_arg, platform, safe_next
 
 bp = Blueprint("tasks", __name__)
 INBOX_FILTERS = ("process", "category", "agency", "state", "overdue", "sort")
@@ -78,8 +78,5 @@ def release(task_id):
 
 
 def _back(task_id):
-    target = request.args.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect(url_for("tasks.task", task_id=task_id))
+    return redirect(safe_next(request.args.get("next"), url_for("tasks.task", task_id=task_id)))
 

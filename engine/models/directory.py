@@ -53,6 +53,7 @@ class User(Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled: Mapped[bool] = mapped_column(default=False)
     totp_last_step: Mapped[int | None]
+    session_epoch: Mapped[int] = mapped_column(default=0)  # bumped at sign-out: older session cookies die
     agency: Mapped[Agency] = relationship(lazy="joined")
     unit: Mapped[Unit | None] = relationship(lazy="joined")
 

@@ -53,8 +53,10 @@ def record(session, *, user: User, case: Case, action: str, task=None, detail=No
 def sync(session, workflows, case: Case, flow, at: datetime):
     """Write state, data, status, the task projection and timers after engine steps."""
     case.state = workflows.dump(flow)
-    views = branch_views(flow)
-    case.data = {**flow.data(), BRANCHES: views} if views else flow.data()
+    data, views = flow.data(), branch_views(flow)
+    if views:  # the main line's data, not whichever branch's task happens to be newest, plus each branch's
+        data = {**(_main_line(flow) if isinstance(data.get("agency"), str) else data), BRANCHES: views}
+    case.data = data
     case.category = _category(case.data)
     case.updated_at = at
     if flow.completed:
@@ -74,6 +76,14 @@ def branch_views(flow) -> dict:
         if isinstance(agency, str):
             views[f"{agency}/{unit}" if isinstance(unit, str) else agency] = dict(task.data)
     return views
+
+
+def _main_line(flow) -> dict:
+    """The data of the newest task outside the branches (what they were started with, or what came back)."""
+    reached = TaskState.READY | TaskState.STARTED | TaskState.COMPLETED
+    tasks = [t for t in flow.workflow.get_tasks(skip_subprocesses=True)
+             if t.has_state(reached) and not isinstance(t.data.get("agency"), str)]
+    return dict(max(tasks, key=lambda t: t.last_state_change).data) if tasks else {}
 
 
 def _category(data: dict) -> str | None:

@@ -81,6 +81,18 @@ def change_password(platform, *, user_id: int, current: str, new: str, confirm: 
         return user
 
 
+def end_sessions(platform, *, user_id: int):
+    """Sign the user out everywhere: session cookies issued before now stop working."""
+    with platform.uow() as uow:
+        user = uow.session.get(User, user_id)
+        if user is None:
+            return
+        user.session_epoch += 1
+        audit.append(uow.session, actor=user.username, action="logout", object_type="user",
+                     object_id=user.username)
+        uow.commit()
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -3,7 +3,11 @@ reference_reply {country, reply} (the same message the API takes), correlated by
 
 from datetime import date
 
+from sqlalchemy import select
+
 from engine.errors import Forbidden, Invalid
+from engine.models import Task
+from engine.models.task import OPEN_STATES
 from engine.services._common import actor, visible_case
 from engine.services.cases import send_message
 
@@ -28,8 +32,9 @@ def reply_page(platform, *, actor_id: int, case_id: int) -> dict:
         data = case.data or {}
         tracking = data.get("tracking") if isinstance(data.get("tracking"), dict) else {}
         request = data.get("request") if isinstance(data.get("request"), dict) else {}
+        busy = uow.session.scalar(select(Task.id).where(Task.case_id == case.id, Task.state.in_(OPEN_STATES)).limit(1))
         return {"id": case.id, "reference": case.reference, "status": case.status,
-                "waiting": bool(tracking) and case.status == "open" and not data.get("closure"),
+                "waiting": bool(tracking) and case.status == "open" and busy is None,
                 "countries": request.get("countries") or [], "awaiting": tracking.get("awaiting") or [],
                 "replies": tracking.get("replies") or {}, "follow_ups": tracking.get("follow_ups") or [],
                 "next_follow_up": tracking.get("next_follow_up")}

@@ -52,6 +52,8 @@ def release_task(platform, *, actor_id: int, task_id: int) -> Task:
         session = uow.session
         user = actor(session, actor_id)
         case, task = _open_task(session, user, task_id)
+        if not (may_act(user, task) or may_supervise(user, task)):
+            raise Forbidden(f"'{task.name}' is for {task.lane} officers of its unit or agency")
         if task.state != "claimed" or (task.assignee_id != user.id and not may_supervise(user, task)):
             raise Conflict(f"task '{task.name}' is not claimed by you")
         task.state, task.assignee_id, task.claimed_at = "ready", None, None

@@ -43,8 +43,8 @@ def _overdue(platform, reference: str, agency: str):
     assert changed == 1, reference
 
 
-def test_broadcast_to_two_agencies_one_answers_the_board_shows_the_other_overdue(live_server, page, shoot, platform):
-    base = live_server
+def _record(page, base, shoot) -> str:
+    """IPCU starts a broadcast and records it for Delhi and Punjab; returns its reference."""
     sign_in(page, base, "ipcu.officer")
     page.goto(f"{base}/cases/new")
     page.click("section#broadcast button[type=submit]")
@@ -55,7 +55,27 @@ def test_broadcast_to_two_agencies_one_answers_the_board_shows_the_other_overdue
     shoot(page, "broadcast-record")
     page.click("button[name=action][value=complete]")
     page.wait_for_selector("text=completed for case")
+    return reference
 
+
+def _check_board(page, base, reference, shoot):
+    """IPCU's board: Delhi answered and not overdue, Punjab only sent and overdue; then the case page."""
+    sign_in(page, base, "ipcu.officer")
+    page.goto(f"{base}/broadcasts")
+    card = page.locator("section.bc-card", has_text=reference)
+    delhi, punjab = card.locator("tr[data-agency=DELHI]"), card.locator("tr[data-agency=PUNJAB]")
+    assert (delhi.get_attribute("data-status"), delhi.get_attribute("data-overdue")) == ("answered", "no")
+    assert (punjab.get_attribute("data-status"), punjab.get_attribute("data-overdue")) == ("sent", "yes")
+    assert "Overdue (acknowledgement)" in punjab.inner_text()
+    shoot(page, "broadcast-board")
+    card.get_by_role("link", name=reference).click()
+    page.wait_for_selector("[data-rendered=true]")
+    shoot(page, "broadcast-ipcu-case")
+
+
+def test_broadcast_to_two_agencies_one_answers_the_board_shows_the_other_overdue(live_server, page, shoot, platform):
+    base = live_server
+    reference = _record(page, base, shoot)
     _complete(page, base, "ilo.delhi", reference, "Route to units", {"units": ["DELHI-CRIME"]},
               lambda p: shoot(p, "broadcast-route"))
     _complete(page, base, "uo.delhi.crime", reference, "Acknowledge receipt", {"received": True})
@@ -72,14 +92,4 @@ def test_broadcast_to_two_agencies_one_answers_the_board_shows_the_other_overdue
     shoot(page, "broadcast-punjab-view")
 
     _overdue(platform, reference, "PUNJAB")
-    sign_in(page, base, "ipcu.officer")
-    page.goto(f"{base}/broadcasts")
-    card = page.locator("section.bc-card", has_text=reference)
-    delhi, punjab = card.locator("tr[data-agency=DELHI]"), card.locator("tr[data-agency=PUNJAB]")
-    assert (delhi.get_attribute("data-status"), delhi.get_attribute("data-overdue")) == ("answered", "no")
-    assert (punjab.get_attribute("data-status"), punjab.get_attribute("data-overdue")) == ("sent", "yes")
-    assert "Overdue (acknowledgement)" in punjab.inner_text()
-    shoot(page, "broadcast-board")
-    card.get_by_role("link", name=reference).click()
-    page.wait_for_selector("[data-rendered=true]")
-    shoot(page, "broadcast-ipcu-case")
+    _check_board(page, base, reference, shoot)

@@ -18,11 +18,15 @@ from cooperation_cases import (
 )
 from helpers import case_row
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
 
-from engine.errors import Forbidden, Invalid, NotFound
+from engine.config import PROJECT_ROOT
+from engine.errors import DeployError, Forbidden, Invalid, NotFound
+from engine.models import ProcessFile, ProcessVersion
 from engine.services._common import now
 from engine.services.broadcast import board_page
 from engine.services.cases import start_case, view_case
+from engine.services.deploy import deploy
 from engine.services.tasks import claim_task, complete_task
 from engine.services.timers import fire_due_timers
 
@@ -190,3 +194,29 @@ def test_the_board_is_for_ipcu(platform, deployed):
         board_page(platform, actor_id=deployed["ilo.delhi"])
     with pytest.raises(Invalid):
         board_page(platform, actor_id=deployed["ipcu.officer"], status="lost")
+
+
+def _broadcast_files(old: str = "", new: str = "") -> dict[str, bytes]:
+    processes = PROJECT_ROOT / "processes"
+    bpmn = (processes / "broadcast.bpmn").read_text(encoding="utf-8")
+    assert old in bpmn
+    return {"broadcast.bpmn": bpmn.replace(old, new).encode(),
+            "broadcast_deadlines.dmn": (processes / "broadcast_deadlines.dmn").read_bytes()}
+
+
+def test_deploy_keeps_the_forms_of_user_tasks_inside_subprocesses(platform, directory):
+    (done,) = deploy(platform, actor="tests", files=_broadcast_files())
+    with platform.uow() as uow:
+        names = set(uow.session.scalars(select(ProcessFile.filename).join(ProcessVersion)
+                                        .where(ProcessVersion.process_id == "broadcast")))
+    assert (done.process_id, sorted(n for n in names if n.startswith("forms/"))) == ("broadcast", [
+        "forms/broadcast_ack.json", "forms/broadcast_answer.json", "forms/broadcast_consolidate.json",
+        "forms/broadcast_forward.json", "forms/broadcast_record.json", "forms/broadcast_route.json"])
+
+
+def test_deploy_refuses_a_due_at_expression_that_does_not_compile_restricted(platform, directory):
+    with pytest.raises(DeployError) as err:
+        deploy(platform, actor="tests", files=_broadcast_files('value="deadlines[&quot;ack_due&quot;]"',
+                                                               'value="deadlines.__class__"'))
+    assert (err.value.filename, err.value.element) == ("broadcast.bpmn", "route")
+    assert err.value.reason.startswith("dueAt refused: ")

@@ -91,6 +91,8 @@ def test_the_reply_page_checks_the_country_then_delivers_the_message(platform, d
     assert (page["awaiting"], page["replies"]["AE"]["ncb_reference"], page["waiting"]) == (["GB"], "UAE/1", True)
     with pytest.raises(Forbidden):
         reply_page(platform, actor_id=deployed["ilo.delhi"], case_id=case.id)
+    _reply(platform, deployed, case, "GB", "Nothing.")  # every country answered: the unit's close task is open
+    assert reply_page(platform, actor_id=deployed["ipcu.officer"], case_id=case.id)["waiting"] is False
 
 
 def test_follow_ups_fall_due_by_urgency_and_the_unit_closes_after_three(platform, deployed):

@@ -152,8 +152,6 @@ def test_sign_out_clears_the_session(client, deployed):
     assert client.get("/logout").status_code == 405  # a link or an image cannot sign anyone out
 
 
-@pytest.mark.xfail(strict=True, reason="sessions are signed cookies with nothing kept on the server: a session "
-                                       "cookie copied before sign-out still works after it (for up to 8 hours)")
 def test_a_session_cookie_is_dead_after_sign_out(client, deployed):
     _sign_in(client, "ilo.delhi")
     stolen = client.get_cookie("session").value
@@ -189,7 +187,7 @@ def test_sign_in_starts_a_fresh_session(client, deployed):
     session = _session(client)
     assert client.get_cookie("session").value != planted
     assert (sorted(session), session["_user_id"]) == (["_flashes", "_fresh", "_id", "_user_id"],
-                                                      str(deployed["uo.delhi.crime"]))
+                                                      f'{deployed["uo.delhi.crime"]}.0')  # user id . session epoch
 
 
 @pytest.mark.parametrize(("target", "location"), [
@@ -202,11 +200,8 @@ def test_sign_in_starts_a_fresh_session(client, deployed):
     ("https://evil.example/", "/"),
     ("evil.example", "/"),
     ("javascript:alert(1)", "/"),
-    ("/\\evil.example", "/%5Cevil.example"),  # the backslash is escaped: a path on this site
-    pytest.param("/\t/evil.example", "/", marks=pytest.mark.xfail(
-        strict=True, reason="'/<TAB>/evil.example' passes the startswith('/') and not startswith('//') check; "
-                            "werkzeug drops the tab when it builds Location, which becomes '//evil.example' "
-                            "(the same check guards ?next= on claim and release)")),
+    ("/\\evil.example", "/"),  # a backslash is refused: some browsers read it as a slash
+    ("/\t/evil.example", "/"),
 ])
 def test_next_only_leads_to_this_site(client, deployed, target, location):
     response = _sign_in(client, "uo.delhi.crime", next=target)
