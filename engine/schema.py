@@ -18,4 +18,4 @@ def alembic_config(connection) -> Config:
 def upgrade(engine):
     """Run every migration up to the newest."""
     with engine.begin() as connection:
-        command.upgrade(alembic_config(connection), "heads")  # parallel branches are merged later
+        command.upgrade(alembic_config(connection), "head")

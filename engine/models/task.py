@@ -16,6 +16,9 @@ class Task(Base):
     __table_args__ = (
         Index("ix_task_open_scope", "state", "lane", "agency_id", "unit_id"),
         Index("ix_task_case_uuid", "case_id", "task_uuid"),
+        # per-node metrics: covering on PostgreSQL so the dashboard query reads the index only
+        Index("ix_task_node_times", "process_id", "state", "bpmn_id", "completed_at",
+              postgresql_include=["created_at", "claimed_at", "due_at"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
