@@ -107,6 +107,14 @@ def visible_data(user: User, case: Case) -> dict:
     return (data.get(BRANCHES) or {}).get(key) or {}
 
 
+def may_open_attachment(session, user: User, case: Case, attachment: Attachment) -> bool:
+    """Branch recipients open only what IPCU or their own side uploaded (as the listing shows)."""
+    if not branch_only(user, case):
+        return True
+    uploader = session.get(User, attachment.uploaded_by)
+    return session.scalar(select(User.id).where(User.id == uploader.id, _own_side(user, User))) is not None
+
+
 def _own_side(user: User, who):
     """SQL condition on an officer (`who`, a User entity): IPCU, or the branch recipient's own side."""
     if user.role == "UO":

@@ -160,7 +160,7 @@ def open_attachment(platform, *, actor_id: int, case_id: int, attachment_id: int
         user = actor(uow.session, actor_id)
         case = visible_case(uow.session, user, case_id)
         att = uow.session.get(Attachment, attachment_id)
-        if att is None or att.case_id != case.id:
+        if att is None or att.case_id != case.id or not queries.may_open_attachment(uow.session, user, case, att):
             raise NotFound(f"attachment {attachment_id} not found")
         record(uow.session, user=user, case=case, action="download",
                detail={"filename": att.filename, "sha256": att.sha256})
