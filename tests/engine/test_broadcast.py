@@ -25,7 +25,7 @@ from engine.errors import DeployError, Forbidden, Invalid, NotFound
 from engine.models import ProcessFile, ProcessVersion
 from engine.services._common import now
 from engine.services.broadcast import board_page
-from engine.services.cases import start_case, view_case
+from engine.services.cases import add_attachment, open_attachment, start_case, view_case
 from engine.services.deploy import deploy
 from engine.services.tasks import claim_task, complete_task
 from engine.services.timers import fire_due_timers
@@ -220,3 +220,18 @@ def test_deploy_refuses_a_due_at_expression_that_does_not_compile_restricted(pla
                                                                'value="deadlines.__class__"'))
     assert (err.value.filename, err.value.element) == ("broadcast.bpmn", "route")
     assert err.value.reason.startswith("dueAt refused: ")
+
+
+def test_a_recipient_cannot_open_another_agencys_attachment(platform, deployed):
+    case = sent_broadcast(platform, deployed)
+    delhi_file = add_attachment(platform, actor_id=deployed["ilo.delhi"], case_id=case.id, filename="delhi.pdf",
+                                kind="document", content=b"%PDF-1.4 Delhi answer")
+    ipcu_file = add_attachment(platform, actor_id=deployed["ipcu.officer"], case_id=case.id, filename="request.pdf",
+                               kind="document", content=b"%PDF-1.4 the request")
+    with pytest.raises(NotFound):
+        open_attachment(platform, actor_id=deployed["ilo.punjab"], case_id=case.id, attachment_id=delhi_file.id)
+    meta, _path = open_attachment(platform, actor_id=deployed["ilo.punjab"], case_id=case.id,
+                                  attachment_id=ipcu_file.id)
+    assert meta["filename"] == "request.pdf"
+    assert open_attachment(platform, actor_id=deployed["ilo.delhi"], case_id=case.id,
+                           attachment_id=delhi_file.id)[0]["filename"] == "delhi.pdf"
