@@ -18,7 +18,8 @@ PDF = b"%PDF-1.4\n%%EOF\n"
 OPERATIONS = [
     ("/cases", "get"), ("/cases", "post"), ("/cases/{case_id}", "get"), ("/cases/{case_id}/attachments", "get"),
     ("/cases/{case_id}/attachments", "post"), ("/cases/{case_id}/attachments/{attachment_id}", "get"),
-    ("/cases/{case_id}/comments", "post"), ("/messages/{name}", "post"), ("/openapi.json", "get"),
+    ("/cases/{case_id}/comments", "post"), ("/messages/{name}", "post"), ("/metrics/nodes", "get"),
+    ("/openapi.json", "get"),
     ("/processes", "get"), ("/tasks", "get"), ("/tasks/{task_id}", "get"), ("/tasks/{task_id}/claim", "post"),
     ("/tasks/{task_id}/complete", "post"), ("/tasks/{task_id}/draft", "post"), ("/tasks/{task_id}/reassign", "post"),
     ("/tasks/{task_id}/release", "post"), ("/tokens", "post"),
@@ -163,4 +164,6 @@ def test_answers_match_the_documented_schemas(client, deployed):
     uo.call("post", "/messages/{name}", 403, json={"correlation": case["reference"]}, name="interpol_decision")
     signed_in("ilo.punjab").call("get", "/cases/{case_id}", 404, **ids)
     uo.call("get", "/cases/{case_id}", 200, **ids)
+    signed_in("ipcu.officer").call("get", "/metrics/nodes", 200, query={"process": "notice_request"})
+    uo.call("get", "/metrics/nodes", 403, query={"process": "notice_request"})
     assert sorted(log) == [op for op in OPERATIONS if op != ("/cases/{case_id}/attachments/{attachment_id}", "get")]
