@@ -1,6 +1,6 @@
 """Helpers shared by the services: the actor, locked cases, and syncing a case after a step."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
 from SpiffWorkflow.util.task import TaskState
@@ -20,6 +20,15 @@ BRANCHES = "branches"  # case-data key: each branch's own data, by `AGENCY` or `
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def is_iso_day(value: str) -> bool:
+    """True for a calendar date written YYYY-MM-DD."""
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def actor(session, user_id: int) -> User:

@@ -2,14 +2,13 @@
 
 import csv
 import io
-from datetime import date
 
 from sqlalchemy import select
 
 from engine import audit, notices
 from engine.errors import Forbidden, Invalid
 from engine.models import Agency
-from engine.services._common import actor, visible_case
+from engine.services._common import actor, is_iso_day, visible_case
 from engine.services.cases import send_message
 
 CSV_COLUMNS = ("reference", "notice_type", "subject", "aliases", "status", "agency", "unit", "interpol_number",
@@ -88,19 +87,11 @@ def decision_payload(reference: str, form: dict) -> dict:
         if not value:
             errors[field] = "is required"
         payload[field] = value
-    if payload.get("published_on") and not _is_day(payload["published_on"]):
+    if payload.get("published_on") and not is_iso_day(payload["published_on"]):
         errors["published_on"] = "must be a date YYYY-MM-DD"
     if errors:
         raise Invalid(errors)
     return payload
-
-
-def _is_day(value: str) -> bool:
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
 
 
 def record_decision(platform, *, actor_id: int, case_id: int, form: dict):

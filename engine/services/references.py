@@ -1,14 +1,13 @@
 """IPCU records a foreign NCB's reply to a reference from a page: checked here, delivered as the BPMN message
 reference_reply {country, reply} (the same message the API takes), correlated by the case reference."""
 
-from datetime import date
 
 from sqlalchemy import select
 
 from engine.errors import Forbidden, Invalid
 from engine.models import Task
 from engine.models.task import OPEN_STATES
-from engine.services._common import actor, visible_case
+from engine.services._common import actor, is_iso_day, visible_case
 from engine.services.cases import send_message
 
 PROCESS = "reference_request"
@@ -51,19 +50,11 @@ def reply_payload(page: dict, form: dict) -> dict:
     for key in ("ncb_reference", "received_on"):
         if (form.get(key) or "").strip():
             payload[key] = form[key].strip()
-    if payload.get("received_on") and not _is_day(payload["received_on"]):
+    if payload.get("received_on") and not is_iso_day(payload["received_on"]):
         errors["received_on"] = "must be a date YYYY-MM-DD"
     if errors:
         raise Invalid(errors)
     return payload
-
-
-def _is_day(value: str) -> bool:
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
 
 
 def record_reply(platform, *, actor_id: int, case_id: int, form: dict):
