@@ -23,10 +23,10 @@ lint: install
 	$(BIN)/lint-imports
 
 test-sqlite: install
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadscope
 
 test-postgres: install
-	BHARATPOL_TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest
+	BHARATPOL_TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -n 2 --dist loadscope
 
 test: lint test-sqlite test-postgres
 

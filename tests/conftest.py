@@ -31,14 +31,23 @@ def _recreate_postgres(url: str):
 
 
 @pytest.fixture(scope="session")
-def migrated(tmp_path_factory):
-    """Migrate once per run: a template SQLite file, or the PostgreSQL test database."""
-    if TEST_URL:
-        _recreate_postgres(TEST_URL)
-        engine = build_engine(TEST_URL)
+def pg_url(worker_id):
+    """The PostgreSQL test database of this pytest-xdist worker (one database per worker)."""
+    if not TEST_URL:
+        return None
+    url = make_url(TEST_URL)
+    return url.set(database=f"{url.database}_{worker_id}").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def migrated(tmp_path_factory, pg_url):
+    """Migrate once per run: a template SQLite file, or this worker's PostgreSQL test database."""
+    if pg_url:
+        _recreate_postgres(pg_url)
+        engine = build_engine(pg_url)
         upgrade(engine)
         engine.dispose()
-        return TEST_URL
+        return pg_url
     template = tmp_path_factory.mktemp("template") / "template.db"
     engine = build_engine(f"sqlite:///{template}")
     upgrade(engine)
@@ -50,7 +59,7 @@ def migrated(tmp_path_factory):
 def platform(migrated, tmp_path):
     """A platform on an empty, migrated database of its own."""
     if TEST_URL:
-        url = TEST_URL
+        url = migrated
     else:
         shutil.copy(migrated, tmp_path / "test.db")
         url = f"sqlite:///{tmp_path / 'test.db'}"

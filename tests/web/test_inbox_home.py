@@ -164,8 +164,9 @@ def test_ilo_inbox_lists_its_agency_with_counts_per_filter_value(client, login, 
     cells = page.find("td", within="#inbox")
     rows = [cells[i:i + 7] for i in range(0, len(cells), 7)]
     refs = {name: case.reference for name, case in world["cases"].items()}
+    # the vetting task is due 7 days on (dueIn P7D): the Due column reads "in 6 days"
     assert [[row[0], row[1], row[2], row[3], row[5], row[6]] for row in rows] == [
-        ["Vet request waiting", f"{refs[name]} {category}", "notice request", "DELHI", "—", "Claim"]
+        ["Vet request waiting", f"{refs[name]} {category}", "notice request", "DELHI", "in 6 days", "Claim"]
         for name, category in (("red", "RED"), ("south", "RED"), ("yellow", "YELLOW"))]
 
 
