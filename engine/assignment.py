@@ -26,13 +26,13 @@ def may_supervise(user: User, task: Task) -> bool:
     return user.role == "IPCU" or (user.role == "ILO" and user.agency_id == task.agency_id)
 
 
-def task_scope_clause(user: User):
-    """SQL condition: open tasks this user may act on."""
+def task_scope_clause(user: User, model=Task):
+    """SQL condition: open tasks this user may act on (or rows of `model` addressed like tasks: notifications)."""
     if user.role == "UO":
-        return and_(Task.lane == "UO", Task.unit_id == user.unit_id)
+        return and_(model.lane == "UO", model.unit_id == user.unit_id)
     if user.role == "ILO":
-        return and_(Task.lane == "ILO", Task.agency_id == user.agency_id)
-    return Task.lane == "IPCU"
+        return and_(model.lane == "ILO", model.agency_id == user.agency_id)
+    return model.lane == "IPCU"
 
 
 def case_scope_clause(user: User):

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from engine.config import Settings, load_settings
 from engine.db import build_engine, build_session_factory
+from engine.notify import SMTP
 from engine.runtime import Workflows
 from engine.unit_of_work import UnitOfWork
 
@@ -16,7 +17,7 @@ class Platform:
     workflows: Workflows
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory)
+        return UnitOfWork(self.session_factory, info={SMTP: bool(self.settings.smtp_host)})
 
 
 def build_platform(settings: Settings | None = None) -> Platform:

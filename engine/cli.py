@@ -16,6 +16,7 @@ from engine.models import Agency, ProcessVersion
 from engine.schema import upgrade
 from engine.services._common import now
 from engine.services.deploy import deploy, read_paths
+from engine.services.notifications import send_pending_mail
 from engine.services.timers import fire_due_timers
 
 
@@ -125,6 +126,10 @@ def worker(platform, once, interval):
     while True:
         for reference, timer in fire_due_timers(platform):
             click.echo(f"{now():%Y-%m-%d %H:%M:%S} fired {timer} on {reference}")
+        if platform.settings.smtp_host:
+            sent, failed = send_pending_mail(platform)
+            if sent or failed:
+                click.echo(f"{now():%Y-%m-%d %H:%M:%S} e-mail: {sent} sent, {failed} failed")
         if once:
             return
         time.sleep(interval)

@@ -16,6 +16,9 @@ class Settings:
     production: bool = False
     secret_key: str | None = None
     max_upload_mb: int = 20
+    smtp_host: str | None = None  # e-mail notifications only when set
+    smtp_port: int = 25
+    smtp_from: str = "bharatpol@localhost"
 
 
 def load_settings(environ=None) -> Settings:
@@ -31,4 +34,7 @@ def load_settings(environ=None) -> Settings:
         production=env.get("BHARATPOL_ENV", "development") == "production",
         secret_key=env.get("BHARATPOL_SECRET_KEY") or None,
         max_upload_mb=int(env.get("BHARATPOL_MAX_UPLOAD_MB", "20")),
+        smtp_host=env.get("BHARATPOL_SMTP_HOST") or None,
+        smtp_port=int(env.get("BHARATPOL_SMTP_PORT", "25")),
+        smtp_from=env.get("BHARATPOL_SMTP_FROM", "bharatpol@localhost"),
     )

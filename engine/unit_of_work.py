@@ -6,12 +6,14 @@ from engine.errors import Conflict
 
 
 class UnitOfWork:
-    def __init__(self, session_factory):
+    def __init__(self, session_factory, info=None):
         self._session_factory = session_factory
+        self._info = info or {}
         self.session = None
 
     def __enter__(self):
         self.session = self._session_factory()
+        self.session.info.update(self._info)
         return self
 
     def __exit__(self, exc_type, exc, tb):

@@ -15,6 +15,7 @@ from web import (
     filters,
     metrics,
     notices,
+    notifications,
     processes,
     references,
     resources,
@@ -41,7 +42,8 @@ def create_app(test_config=None, platform=None):
     app.extensions["bharatpol"] = platform
     csrf.init_app(app)
     login_manager.init_app(app)
-    for module in (auth, tasks, cases, notices, processes, metrics, connect, resources, broadcast, references, api):
+    for module in (auth, tasks, cases, notices, processes, metrics, connect, resources, broadcast, references,
+                   notifications, api):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)
     errors.init_app(app)

@@ -37,6 +37,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))  # notifications are e-mailed here when SMTP is set
     role: Mapped[str] = mapped_column(String(16))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)

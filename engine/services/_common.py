@@ -6,7 +6,7 @@ from types import SimpleNamespace
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from engine import audit
+from engine import audit, notify
 from engine.assignment import case_scope_clause
 from engine.errors import Forbidden, Invalid, NotFound
 from engine.models import Agency, Case, CaseEvent, Task, Timer, Unit, User
@@ -57,6 +57,7 @@ def record(session, *, user: User, case: Case, action: str, task=None, detail=No
                           detail=detail))
     audit.append(session, actor=user.username, action=f"case.{action}", object_type="case",
                  object_id=case.reference, detail={"task": task.bpmn_id if task else None, **detail})
+    notify.after_step(session, case, action, detail)
 
 
 def sync(session, workflows, case: Case, flow, at: datetime):
@@ -113,9 +114,11 @@ def _project_tasks(session, case: Case, flow, at):
             continue
         facts = task_facts(task)
         agency_id, unit_id = _scope(session, case, task.data)
-        session.add(Task(case_id=case.id, task_uuid=uuid, process_id=case.process_id, bpmn_id=facts["bpmn_id"],
-                         name=facts["name"], lane=facts["lane"], form=facts["form"], variable=facts["variable"],
-                         agency_id=agency_id, unit_id=unit_id, created_at=at, due_at=_due_at(task, facts, at)))
+        row = Task(case_id=case.id, task_uuid=uuid, process_id=case.process_id, bpmn_id=facts["bpmn_id"],
+                   name=facts["name"], lane=facts["lane"], form=facts["form"], variable=facts["variable"],
+                   agency_id=agency_id, unit_id=unit_id, created_at=at, due_at=_due_at(task, facts, at))
+        session.add(row)
+        notify.task_opened(session, row)
 
 
 def _due_at(task, facts: dict, at: datetime) -> datetime | None:

@@ -4,7 +4,7 @@ reference_reply {country, reply} (the same message the API takes), correlated by
 
 from sqlalchemy import select
 
-from engine.errors import Forbidden, Invalid
+from engine.errors import Forbidden, Invalid, NotFound
 from engine.models import Task
 from engine.models.task import OPEN_STATES
 from engine.services._common import actor, is_iso_day, visible_case
@@ -20,7 +20,7 @@ def _ipcu_case(session, actor_id: int, case_id: int):
         raise Forbidden("only CBI IPCU records replies from foreign NCBs")
     case = visible_case(session, user, case_id)
     if case.process_id != PROCESS:
-        raise Invalid({"case": f"{case.reference} is not an INTERPOL reference request"})
+        raise NotFound(f"{case.reference} is not an INTERPOL reference request")
     return case
 
 

@@ -31,6 +31,16 @@ def _fire_one(platform) -> tuple[str, str] | None:
         timer.fired_at = at
         sync(session, platform.workflows, case, flow, at)
         record(session, user=SYSTEM, case=case, action="timer",
-               detail={"timer": timer.bpmn_id, "due": timer.due_at.isoformat()})
+               detail={"timer": timer.bpmn_id, "due": timer.due_at.isoformat(), **_attached(flow, timer.task_uuid)})
         uow.commit()
         return case.reference, timer.bpmn_id
+
+
+def _attached(flow, task_uuid: str) -> dict:
+    """The timer's name and the user task a boundary timer is attached to (its sibling under the boundary split)."""
+    task = flow.task(task_uuid)
+    if task is None:
+        return {}
+    siblings = task.parent.children if task.parent else []
+    attached = [t.task_spec.bpmn_id for t in siblings if t is not task and t.task_spec.manual]
+    return {"name": task.task_spec.bpmn_name, **({"on": attached[0]} if attached else {})}

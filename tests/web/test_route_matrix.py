@@ -100,6 +100,8 @@ EXPECTED = {
     ("/metrics/heatmap/diagram.bpmn", "GET"):                         (302, 403, 403, 403, 403, 200),
     ("/metrics/nodes/<node>", "GET"):                                 (302, 403, 403, 403, 403, 200),
     ("/metrics/export/<table>.csv", "GET"):                           (302, 403, 403, 403, 403, 200),
+    ("/notifications", "GET"):                                        (302, 200, 200, 200, 200, 200),
+    ("/notifications/read", "POST"):                                  (302, 302, 302, 302, 302, 302),
     ("/connect", "GET"):                                              (302, 200, 200, 200, 200, 200),
     ("/connect/agencies", "POST"):                                    (302, 403, 403, 403, 403, 403),  # admins
     ("/connect/agencies/<code>", "GET"):                              (302, 403, 403, 200, 404, 403),
@@ -147,13 +149,7 @@ EXPECTED = {
     ("/api/v1/tasks/<int:task_id>/complete", "POST"):                 (401, 403, 404, 200, 404, 403),  # forward
 }
 
-NOT_A_REFERENCE = ("the reply page of a case that is not a reference request answers 422 'Invalid data' (even "
-                   "to a GET): the URL names no reference, which is a 404")
-# (rule, method, principal) → (what the cell answers today, why that is wrong)
-KNOWN_BUGS = {
-    ("/references/<int:case_id>/reply", "GET", "ipcu.officer"): (422, NOT_A_REFERENCE),
-    ("/references/<int:case_id>/reply", "POST", "ipcu.officer"): (422, NOT_A_REFERENCE),
-}
+KNOWN_BUGS = {}
 
 
 def _pdf(name="note.pdf", **fields):
@@ -216,6 +212,7 @@ LOCATIONS = {
     ("/connect/accounts/<username>/<any(deactivate, reactivate):action>", "POST"): "/connect/accounts/uo.delhi.crime",
     ("/connect/messages", "POST"): "/connect/messages/{new_thread}",
     ("/connect/messages/<int:thread_id>", "POST"): "/connect/messages/{thread_id}#reply",
+    ("/notifications/read", "POST"): "/notifications",
     ("/resources", "POST"): "/resources/{new_resource}",
     ("/resources/<int:resource_id>/versions", "POST"): "/resources/{resource_id}",
     ("/resources/<int:resource_id>/details", "POST"): "/resources/{resource_id}",
@@ -404,7 +401,7 @@ EMPTY = {
     ("/cases/<int:case_id>/comments", "POST"): ("uo.delhi.crime", 302),  # refused with a flash on the case page
     ("/cases/<int:case_id>/attachments", "POST"): ("uo.delhi.crime", 302),  # the same
     ("/notices/<int:case_id>/decision", "POST"): ("ipcu.officer", 422),
-    ("/references/<int:case_id>/reply", "POST"): ("ipcu.officer", 422),
+    ("/references/<int:case_id>/reply", "POST"): ("ipcu.officer", 404),
     ("/processes/upload", "POST"): ("ipcu.officer", 403),
     ("/processes/deploy", "POST"): ("ipcu.officer", 403),
     ("/processes/<process_id>/migrate", "POST"): ("ipcu.officer", 403),
