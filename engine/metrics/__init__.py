@@ -4,6 +4,7 @@
 - nodes: per BPMN node WIP, queue / work / lead time p50 and p90, SLA breaches, completions per week
 - outcomes: return rates by stage and reason, published ÷ requested by type, GS wait and end to end
 - backlog: open items by age per agency and inbox, active agencies and units
+- responsiveness: broadcast acknowledgement / answer times per agency, training coverage per agency
 """
 
 from sqlalchemy import select
@@ -13,11 +14,12 @@ from engine.metrics.backlog import activity, backlog
 from engine.metrics.filters import Filters, check_filters, choices, parse_filters
 from engine.metrics.nodes import heat, node_cases, node_figures, weekly_completions
 from engine.metrics.outcomes import publication, return_rates, stage_times
+from engine.metrics.responsiveness import broadcast_responsiveness, training
 from engine.models import ProcessVersion
 
-__all__ = ["Filters", "activity", "backlog", "check_filters", "choices", "dashboard", "diagram", "heat",
-           "node_cases", "node_figures", "parse_filters", "publication", "require_ipcu", "return_rates",
-           "stage_times", "weekly_completions"]
+__all__ = ["Filters", "activity", "backlog", "broadcast_responsiveness", "check_filters", "choices", "dashboard",
+           "diagram", "heat", "node_cases", "node_figures", "parse_filters", "publication", "require_ipcu",
+           "return_rates", "stage_times", "training", "weekly_completions"]
 
 DEFINITIONS = {
     "nodes": "Task rows of the process per BPMN node. WIP: tasks open now (ready or claimed). Completed, queue "
@@ -39,12 +41,15 @@ DEFINITIONS = {
     "activity": "An agency (unit) is active when one of its officers opened a case or completed a task, in any "
                 "process, in the 30 days up to the end of the period (default: today). Other filters do not "
                 "apply.",
-}
-PENDING = {
-    "broadcast": "Broadcast acknowledgement and answer times per agency are available when the Broadcast "
-                 "module is in use.",
-    "training": "Training coverage per agency is available when the Resources module's training register is "
-                "in use.",
+    "broadcasts": "Per agency, the broadcasts (process broadcast) sent to it in the period, as on the IPCU board: "
+                  "sent = its first task created; acknowledged = the first acknowledgement by one of its units; "
+                  "answered = its ILO's forwarding completed. Medians (nearest rank) of sent → acknowledged and "
+                  "sent → answered over the broadcasts that reached the step. On time: answered at or before the "
+                  "answer deadline; share = on time ÷ sent. The agency filter applies; procedure and notice type "
+                  "do not.",
+    "training": "Per agency, from the training register as of now (the period does not apply): training sessions "
+                "held for it, its active accounts that attended a session, and coverage = trained ÷ active "
+                "accounts. The agency filter applies.",
 }
 
 
@@ -59,7 +64,8 @@ def dashboard(session, f: Filters) -> dict:
     return {"filters": f.as_dict(), "nodes": node_figures(session, f), "weekly": weekly_completions(session, f),
             "returns": return_rates(session, f), "publication": publication(session, f),
             "stage_times": stage_times(session, f), "backlog": backlog(session, f),
-            "activity": activity(session, f), "pending": PENDING, "definitions": DEFINITIONS}
+            "activity": activity(session, f), "broadcasts": broadcast_responsiveness(session, f),
+            "training": training(session, f), "definitions": DEFINITIONS}
 
 
 def diagram(session, process: str) -> dict:

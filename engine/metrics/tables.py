@@ -8,6 +8,7 @@ from engine.metrics.backlog import activity, backlog
 from engine.metrics.filters import Filters
 from engine.metrics.nodes import node_figures, weekly_completions
 from engine.metrics.outcomes import publication, return_rates, stage_times
+from engine.metrics.responsiveness import broadcast_responsiveness, training
 
 NODE_COLUMNS = ("id", "name", "lane", "wip", "completed", "queue_p50_s", "queue_p90_s", "work_p50_s",
                 "work_p90_s", "lead_p50_s", "lead_p90_s", "sla_s", "sla_breaches", "heat")
@@ -25,6 +26,9 @@ TABLES = {
                  "oldest_reference"), backlog),
     "activity": (("agency", "name", "active_units", "cases_opened", "tasks_completed", "last_activity"),
                  lambda s, f: activity(s, f)["per_agency"]),
+    "broadcasts": (("agency", "name", "sent", "acknowledged", "answered", "ack_p50_s", "answer_p50_s",
+                    "answered_on_time", "on_time_share"), broadcast_responsiveness),
+    "training": (("code", "name", "sessions", "trained", "accounts", "coverage"), training),
 }
 
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from engine import metrics
 from engine.cli import main
@@ -13,7 +13,18 @@ from engine.demo_history.plans import CasePlan, Decision, Step
 from engine.demo_history.writer import NodeSpec, insert_history
 from engine.errors import Forbidden, Invalid, NotFound
 from engine.metrics.tables import table_rows, to_csv
-from engine.models import Case, CaseEvent, ProcessVersion, Task, User
+from engine.models import (
+    Agency,
+    Case,
+    CaseEvent,
+    ProcessVersion,
+    Task,
+    TrainingAgency,
+    TrainingAttendee,
+    TrainingSession,
+    Unit,
+    User,
+)
 from engine.models.task import OPEN_STATES
 
 pytestmark = pytest.mark.integration
@@ -290,3 +301,100 @@ def test_nearest_rank_percentiles_of_seventy_values(platform, history):
     history([plan(steps=[Step("vet", T0, None, T0 + i * minute, decision="forward")]) for i in range(1, 71)])
     [vet] = figures(platform, metrics.node_figures)
     assert (vet["completed"], vet["lead_p50_s"], vet["lead_p90_s"]) == (70, 35 * 60.0, 63 * 60.0)
+
+
+# (agency, unit, bpmn id, lane, created after the sending, completed after it, due after it) per broadcast task
+Branch = list[tuple[str, str | None, str, str, timedelta, timedelta | None, timedelta | None]]
+DELHI_FAST = [("DELHI", None, "route", "ILO", 0 * H, 2 * H, 3 * D),
+              ("DELHI", "DELHI-CRIME", "acknowledge", "UO", 2 * H, 5 * H, 3 * D),
+              ("DELHI", "DELHI-SOUTH", "acknowledge", "UO", 2 * H, 8 * H, 3 * D),
+              ("DELHI", None, "forward", "ILO", D, 2 * D, 3 * D)]
+
+
+def write_broadcasts(platform, directory, sent: list[tuple[datetime, Branch]]):
+    """One broadcast case per (sending time, tasks): an IPCU 'record' task, then the agencies' task rows."""
+    with platform.uow() as uow:
+        s = uow.session
+        version = ProcessVersion(process_id="broadcast", name="Broadcast", version=1, digest="1" * 64,
+                                 spec_json="{}", deployed_by="tests")
+        s.add(version)
+        s.flush()
+        agencies = dict(s.execute(select(Agency.code, Agency.id)).all())
+        units = dict(s.execute(select(Unit.code, Unit.id)).all())
+        for i, (at, tasks) in enumerate(sent):
+            case_ = Case(process_id="broadcast", version_id=version.id, agency_id=agencies["CBI"],
+                         created_by=directory["ipcu.officer"], created_at=at, state="{}", reference=f"BC-{i}")
+            s.add(case_)
+            s.flush()
+            rows = [("CBI", None, "record", "IPCU", -H, 0 * H, None), *tasks]
+            s.add_all([Task(case_id=case_.id, task_uuid=f"{i}-{k}", process_id="broadcast", bpmn_id=bpmn,
+                            name=bpmn, lane=lane, variable="x", agency_id=agencies[code],
+                            unit_id=units.get(unit), state="completed" if done is not None else "ready",
+                            created_at=at + made, completed_at=at + done if done is not None else None,
+                            due_at=at + due if due is not None else None)
+                       for k, (code, unit, bpmn, lane, made, done, due) in enumerate(rows)])
+        uow.commit()
+
+
+def broadcast_history(platform, directory):
+    punjab = [("PUNJAB", None, "route", "ILO", 0 * H, H, 3 * D),
+              ("PUNJAB", "PUNJAB-LUDHIANA", "acknowledge", "UO", H, 30 * H, 3 * D),
+              ("PUNJAB", "PUNJAB-LUDHIANA", "answer", "UO", 30 * H, 40 * H, 3 * D),
+              ("PUNJAB", None, "forward", "ILO", 40 * H, 3 * D, 3 * D)]  # answered exactly at the deadline
+    late = [("DELHI", None, "route", "ILO", 0 * H, H, 3 * D),
+            ("DELHI", "DELHI-CRIME", "acknowledge", "UO", H, 3 * H, 3 * D),
+            ("DELHI", None, "forward", "ILO", D, 4 * D, 3 * D)]
+    write_broadcasts(platform, directory, [(T0 - 12 * D, DELHI_FAST), (T0, DELHI_FAST + punjab),
+                                           (T0 + 10 * D, late),
+                                           (T0 + 12 * D, [("DELHI", None, "route", "ILO", 0 * H, None, 3 * D)])])
+
+
+def test_broadcast_responsiveness_per_agency(platform, directory):
+    broadcast_history(platform, directory)
+    delhi = {"agency": "DELHI", "name": "Delhi Police", "sent": 3, "acknowledged": 2, "answered": 2,
+             "ack_p50_s": 10800.0, "answer_p50_s": 172800.0, "answered_on_time": 1, "on_time_share": 0.3333}
+    punjab = {"agency": "PUNJAB", "name": "Punjab Police", "sent": 1, "acknowledged": 1, "answered": 1,
+              "ack_p50_s": 108000.0, "answer_p50_s": 259200.0, "answered_on_time": 1, "on_time_share": 1.0}
+    assert figures(platform, metrics.broadcast_responsiveness, start="2025-06-01") == [delhi, punjab]
+    assert figures(platform, metrics.broadcast_responsiveness, agency="PUNJAB", category="RED") == [punjab]
+    assert figures(platform, metrics.broadcast_responsiveness)[0] == {
+        **delhi, "sent": 4, "acknowledged": 3, "answered": 3, "ack_p50_s": 18000.0, "answered_on_time": 2,
+        "on_time_share": 0.5}
+    assert figures(platform, metrics.broadcast_responsiveness, end="2025-05-31") == [
+        {**delhi, "sent": 1, "acknowledged": 1, "answered": 1, "ack_p50_s": 18000.0, "answered_on_time": 1,
+         "on_time_share": 1.0}]
+    with platform.uow() as uow:
+        columns, rows = table_rows(uow.session, "broadcasts", metrics.parse_filters(now=NOW, start="2025-06-01"))
+    assert to_csv(columns, rows).splitlines()[1:] == [
+        "DELHI,Delhi Police,3,2,2,10800.0,172800.0,1,0.3333", "PUNJAB,Punjab Police,1,1,1,108000.0,259200.0,1,1.0"]
+
+
+def test_training_coverage_per_agency(platform, directory):
+    """The demo register is cleared, then two sessions and four attendances are recorded."""
+    with platform.uow() as uow:
+        s = uow.session
+        for model in (TrainingAttendee, TrainingAgency, TrainingSession):
+            s.execute(delete(model))
+        agencies = dict(s.execute(select(Agency.code, Agency.id)).all())
+        held = [TrainingSession(held_on=T0.date(), title=f"Course {i}", mode="online", organiser="CBI",
+                                recorded_by=directory["ipcu.officer"]) for i in range(2)]
+        s.add_all(held)
+        s.flush()
+        s.add_all([TrainingAgency(session_id=held[0].id, agency_id=agencies["DELHI"]),
+                   TrainingAgency(session_id=held[1].id, agency_id=agencies["DELHI"]),
+                   TrainingAgency(session_id=held[1].id, agency_id=agencies["PUNJAB"])])
+        s.add_all([TrainingAttendee(session_id=h.id, user_id=directory["uo.punjab.ludhiana"]) for h in held])
+        s.add_all([TrainingAttendee(session_id=held[1].id, user_id=directory[name])
+                   for name in ("ilo.punjab", "uo.delhi.crime")])
+        uow.commit()
+    rows = {r["code"]: r for r in figures(platform, metrics.training)}
+    assert len(rows) == 8
+    assert [rows[code] for code in ("CBI", "DELHI", "PUNJAB")] == [
+        {"code": "CBI", "name": "Central Bureau of Investigation (IPCU, NCB New Delhi)", "sessions": 0,
+         "trained": 0, "accounts": 2, "coverage": 0.0},
+        {"code": "DELHI", "name": "Delhi Police", "sessions": 2, "trained": 1, "accounts": 3, "coverage": 33.3},
+        {"code": "PUNJAB", "name": "Punjab Police", "sessions": 1, "trained": 2, "accounts": 2, "coverage": 100.0}]
+    with platform.uow() as uow:
+        columns, found = table_rows(uow.session, "training", metrics.parse_filters(now=NOW, agency="DELHI"))
+    assert to_csv(columns, found).splitlines() == ["code,name,sessions,trained,accounts,coverage",
+                                                   "DELHI,Delhi Police,2,1,3,33.3"]

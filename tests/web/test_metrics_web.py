@@ -68,11 +68,12 @@ def test_overview_shows_every_table_with_what_it_counts(client, login, history):
     login("ipcu.officer")
     page = client.get("/metrics?from=2025-06-01&to=2025-06-30").get_data(as_text=True)
     for table in ("metrics-nodes", "metrics-stage-times", "metrics-return-stages", "metrics-return-reasons",
-                  "metrics-publication", "metrics-backlog", "metrics-activity"):
+                  "metrics-publication", "metrics-backlog", "metrics-activity", "metrics-training"):
         assert f'id="{table}"' in page
     assert "Cohort: requests opened in the period" in page
-    assert "available when the Broadcast module is in use" in page
-    assert "available when the Resources module&#39;s training register is in use" in page
+    assert "No broadcast was sent in this selection." in page
+    assert "coverage = trained ÷ active accounts" in page
+    assert "available when" not in page
     assert page.count("<svg") == 2  # completions per week and backlog per agency
     assert 'href="/metrics/export/nodes.csv?process=notice_request&amp;from=2025-06-01&amp;to=2025-06-30"' in page
 
@@ -97,8 +98,14 @@ def test_csv_export_is_exact_and_audited(client, login, history, platform):
         "draft,Draft notice request,UO,0,2,1800.0,10800.0,0.0,1800.0,3600.0,10800.0,259200.0,0,green",
         "vet,Vet request,ILO,0,1,3600.0,3600.0,10800.0,10800.0,14400.0,14400.0,,0,grey"]
     assert client.get("/metrics/export/passwords.csv").status_code == 404
+    assert client.get("/metrics/export/broadcasts.csv").get_data(as_text=True) == (
+        "agency,name,sent,acknowledged,answered,ack_p50_s,answer_p50_s,answered_on_time,on_time_share\r\n")
+    training = client.get("/metrics/export/training.csv?agency=DELHI").get_data(as_text=True).splitlines()
+    assert training == ["code,name,sessions,trained,accounts,coverage", "DELHI,Delhi Police,2,3,3,100.0"]
     with platform.uow() as uow:
-        entry = uow.session.scalars(select(AuditEntry).where(AuditEntry.action == "metrics.export")).one()
+        entry, *others = uow.session.scalars(select(AuditEntry).where(AuditEntry.action == "metrics.export")
+                                             .order_by(AuditEntry.id))
+    assert [(e.object_id, e.detail["rows"]) for e in others] == [("broadcasts", 0), ("training", 1)]
     assert (entry.actor, entry.object_id, entry.detail) == ("ipcu.officer", "nodes", {
         "filters": {"process": "notice_request", "from": "2025-06-01", "to": "2025-06-30", "agency": "DELHI",
                     "type": None}, "rows": 2})
