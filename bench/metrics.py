@@ -213,9 +213,9 @@ def print_nodes(nodes: list[dict]):
     print(f"{'node':<16}{'wip':>7}{'completed':>11}" + "".join(f"{c:>11}" for c in (
         "queue p50", "queue p90", "work p50", "work p90", "lead p50", "lead p90", "sla", "breaches")) + "  heat")
     for n in nodes:
-        hours = [n[k] / 3600 if n[k] is not None else float("nan") for k in (
+        hours = [f"{n[k] / 3600:>10.1f}h" if n[k] is not None else f"{'—':>11}" for k in (
             "queue_p50_s", "queue_p90_s", "work_p50_s", "work_p90_s", "lead_p50_s", "lead_p90_s", "sla_s")]
-        print(f"{n['id']:<16}{n['wip']:>7}{n['completed']:>11}" + "".join(f"{h:>10.1f}h" for h in hours)
+        print(f"{n['id']:<16}{n['wip']:>7}{n['completed']:>11}" + "".join(hours)
               + f"{n['sla_breaches']:>11}  {n['heat']}")
 
 
