@@ -1,8 +1,7 @@
 """Read-side entry points for pages and the API: one session, the actor's scope, plain dicts."""
 
-from engine import audit, metrics, queries
+from engine import metrics, queries
 from engine.services._common import actor
-from engine.services.tasks import form_schema
 
 
 def home_page(platform, *, actor_id: int) -> dict:
@@ -31,19 +30,6 @@ def cases_page(platform, *, actor_id: int, **filters) -> dict:
 def processes_page(platform, *, actor_id: int) -> list[dict]:
     with platform.uow() as uow:
         return queries.processes(uow.session, actor(uow.session, actor_id))
-
-
-def task_page(platform, *, actor_id: int, task_id: int) -> dict:
-    """A task, its form schema and its case; showing the case's data is logged like a case view."""
-    with platform.uow() as uow:
-        user = actor(uow.session, actor_id)
-        task = queries.task_detail(uow.session, user, task_id)
-        case = queries.case_detail(uow.session, user, task["case_id"])
-        schema = form_schema(platform, uow.session, task["version_id"], task["form"])
-        audit.append(uow.session, actor=user.username, action="task.view", object_type="case",
-                     object_id=case["reference"], detail={"task": task["bpmn_id"]})
-        uow.commit()
-        return {"task": task, "case": case, "schema": schema, "draft": task["draft"], "prefill": task["prefill"]}
 
 
 CASE_KEYS = ("id", "reference", "process", "status", "category", "agency", "unit", "version", "created_at",

@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from engine.errors import Invalid
-from engine.read import home_page, inbox_page, task_page
+from engine.read import home_page, inbox_page
 from engine.services import tasks as task_service
 from forms.fields import parse_submission
 from web.context import me, page_arg, platform, safe_next
@@ -34,7 +34,7 @@ def inbox():
 @login_required
 def task(task_id):
     """Show a task's form beside its case; complete it or save a draft."""
-    detail = task_page(platform(), actor_id=me(), task_id=task_id)
+    detail = task_service.view_task(platform(), actor_id=me(), task_id=task_id)
     if request.method == "GET":
         return render_template("tasks/task.html", errors={}, data=_initial(detail), **detail)
     data = parse_submission(detail["schema"], request.form)

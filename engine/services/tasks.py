@@ -1,4 +1,4 @@
-"""Claim, release, reassign and complete user tasks."""
+"""Show, claim, release, reassign and complete user tasks."""
 
 import json
 
@@ -6,6 +6,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
 import forms
+from engine import audit, queries
 from engine.assignment import case_scope_clause, may_act, may_supervise, separation_conflict
 from engine.errors import Conflict, Forbidden, Invalid, NotFound
 from engine.models import Case, ProcessFile, Task, User
@@ -159,3 +160,16 @@ def save_draft(platform, *, actor_id: int, task_id: int, data: dict) -> Task:
         record(session, user=user, case=case, action="save_draft", task=task)
         uow.commit()
         return task
+
+
+def view_task(platform, *, actor_id: int, task_id: int) -> dict:
+    """A task, its form schema and its case; showing the case's data is logged like a case view."""
+    with platform.uow() as uow:
+        user = actor(uow.session, actor_id)
+        task = queries.task_detail(uow.session, user, task_id)
+        case = queries.case_detail(uow.session, user, task["case_id"])
+        schema = form_schema(platform, uow.session, task["version_id"], task["form"])
+        audit.append(uow.session, actor=user.username, action="task.view", object_type="case",
+                     object_id=case["reference"], detail={"task": task["bpmn_id"]})
+        uow.commit()
+        return {"task": task, "case": case, "schema": schema, "draft": task["draft"], "prefill": task["prefill"]}

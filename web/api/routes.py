@@ -135,7 +135,7 @@ def list_tasks():
 @token_required
 def get_task(task_id):
     """A task with its form's JSON Schema, its saved draft and its case (the view is logged)."""
-    detail = read.task_page(platform(), actor_id=me(), task_id=task_id)
+    detail = task_service.view_task(platform(), actor_id=me(), task_id=task_id)
     task = {key: value for key, value in detail["task"].items() if key not in read.INTERNAL_TASK_KEYS}
     return jsonify({**task, "form_schema": detail["schema"], "case": detail["case"]})
 
