@@ -26,7 +26,13 @@ def sign_in(page, base: str, username: str, password: str = "bharatpol-demo"):
 
 
 def fill_form(page, data: dict):
-    """Type each value into the field named by its dotted path, adding array rows as needed."""
+    """Type each value into the field named by its dotted path, adding array rows as needed.
+
+    Waits for the task page first: a click on a link returns before the next page has loaded, and looking
+    a field up (which does not wait) on the page being left would wrongly find nothing.
+    """
+    page.wait_for_url(re.compile(r"/tasks/\d+$"))
+    page.wait_for_selector("button[name=action][value=complete]")
     for name, value in to_fields(data).items():
         field = page.locator(f'[name="{name}"]')
         if field.count() == 0:
