@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from sqlalchemy import func, select
 
-from engine import audit, demo
+from engine import audit, backup, demo
 from engine.bootstrap import build_platform
 from engine.demo_history import generate
 from engine.directory import agency_by_code, new_user, unit_by_code
@@ -166,3 +166,21 @@ def demo_history(platform, cases, seed):
         click.echo(f"{n} open case(s) stopped before their planned step: {reason}")
     if summary["officers_created"]:
         click.echo(f"demo unit officers added: {', '.join(summary['officers_created'])}")
+
+
+@main.command("backup")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.pass_obj
+def backup_cmd(platform, path):
+    """Write the database and every stored file (attachments, resources) to one .tar.gz with a manifest."""
+    backup.backup(platform, path=path, say=click.echo)
+
+
+@main.command("restore")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database or data dir that is not empty.")
+@click.pass_obj
+def restore_cmd(platform, path, force):
+    """Restore a backup into the configured database and data dir (stop the portal and workers first)."""
+    if backup.restore(platform, path=path, force=force, say=click.echo)["audit_problems"]:
+        sys.exit(1)
