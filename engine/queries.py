@@ -1,6 +1,6 @@
 """Read-side queries for pages and the API: plain dicts, scoped by need to know, SQL only."""
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, literal_column, or_, select
 
 from engine.assignment import case_scope_clause, may_act, task_scope_clause
 from engine.errors import NotFound
@@ -8,6 +8,8 @@ from engine.models import Agency, Attachment, Case, CaseEvent, Comment, ProcessV
 from engine.models.task import OPEN_STATES
 from engine.services._common import BRANCHES, now
 
+# literal values, so that PostgreSQL matches the partial indexes on open tasks even in prepared statements
+OPEN_TASK = Task.state.in_([literal_column(f"'{state}'") for state in OPEN_STATES])
 SORTS = {"oldest": Task.created_at.asc(), "newest": Task.created_at.desc(), "due": Task.due_at.asc().nulls_last()}
 
 
@@ -28,44 +30,54 @@ def _iso(value):
 def inbox(session, user: User, *, process=None, category=None, agency=None, state=None, overdue=False,
           sort="oldest", page=1, per_page=25) -> dict:
     """Open tasks the user may act on, filtered, sorted and paged, with counts per filter value."""
-    base = (select(Task, Case, Agency.code, User.username).join(Case, Case.id == Task.case_id)
-            .join(Agency, Agency.id == Task.agency_id).outerjoin(User, User.id == Task.assignee_id)
-            .where(Task.state.in_(OPEN_STATES), task_scope_clause(user)))
-    filtered = base
-    if process:
-        filtered = filtered.where(Task.process_id == process)
-    if category:
-        filtered = filtered.where(Case.category == category)
-    if agency:
-        filtered = filtered.where(Agency.code == agency)
-    if state in OPEN_STATES:
-        filtered = filtered.where(Task.state == state)
-    if overdue:
-        filtered = filtered.where(Task.due_at < now())
-    total = session.scalar(select(func.count()).select_from(filtered.subquery()))
-    rows = session.execute(filtered.order_by(SORTS.get(sort, SORTS["oldest"]), Task.id)
+    at, wanted = now(), {"process": process, "category": category, "agency": agency,
+                         "state": state if state in OPEN_STATES else None, "overdue": overdue}
+    tallies = _tallies(session, user, at)
+    query = (select(Task, Case, Agency.code, User.username).join(Case, Case.id == Task.case_id)
+             .join(Agency, Agency.id == Task.agency_id).outerjoin(User, User.id == Task.assignee_id)
+             .where(OPEN_TASK, task_scope_clause(user)))
+    for key, condition in (("process", Task.process_id == process), ("category", Case.category == category),
+                           ("agency", Agency.code == agency), ("state", Task.state == state),
+                           ("overdue", Task.due_at < at)):
+        if wanted[key]:
+            query = query.where(condition)
+    rows = session.execute(query.order_by(SORTS.get(sort, SORTS["oldest"]), Task.id)
                            .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
     tasks = [dict(task_dict(t, c, who), agency=code) for t, c, code, who in rows]
+    total = sum(row["n"] for row in tallies if all(row[key] == value for key, value in wanted.items() if value))
     return {"tasks": tasks, "total": total, "page": max(page, 1), "per_page": per_page,
-            "counts": _counts(session, base)}
+            "counts": _counts(tallies)}
+
+
+def _tallies(session, user: User, at) -> list[dict]:
+    """Open tasks in the user's scope counted per (process, category, agency, state, overdue): one grouped
+    statement gives both the counts per filter value and the total of any filter combination."""
+    late = case((Task.due_at < at, 1), else_=0)
+    query = (select(Task.process_id, Case.category, Agency.code, Task.state, late, func.count())
+             .join(Case, Case.id == Task.case_id).join(Agency, Agency.id == Task.agency_id)
+             .where(OPEN_TASK, task_scope_clause(user))
+             .group_by(Task.process_id, Case.category, Agency.code, Task.state, late))
+    keys = ("process", "category", "agency", "state", "overdue", "n")
+    return [dict(zip(keys, (*row[:4], bool(row[4]), row[5]), strict=True)) for row in session.execute(query)]
 
 
 def claimed_by(session, user: User) -> list[dict]:
     """Open tasks this user has claimed (whatever colleagues hold)."""
     rows = session.execute(select(Task, Case).join(Case, Case.id == Task.case_id)
-                           .where(Task.state == "claimed", Task.assignee_id == user.id)
+                           .where(Task.state == literal_column("'claimed'"), Task.assignee_id == user.id)
                            .order_by(Task.claimed_at)).all()
     return [task_dict(t, c, user.username) for t, c in rows]
 
 
-def _counts(session, base) -> dict:
-    sub = base.subquery()
+def _counts(tallies: list[dict]) -> dict:
     counts = {}
-    for key, column in (("process", sub.c.process_id), ("category", sub.c.category),
-                        ("agency", sub.c.code), ("state", sub.c.state)):
-        rows = session.execute(select(column, func.count()).group_by(column).order_by(column)).all()
-        counts[key] = {value: n for value, n in rows if value is not None}
-    counts["overdue"] = session.scalar(select(func.count()).select_from(sub).where(sub.c.due_at < now()))
+    for key in ("process", "category", "agency", "state"):
+        found = {}
+        for row in tallies:
+            if row[key] is not None:
+                found[row[key]] = found.get(row[key], 0) + row["n"]
+        counts[key] = dict(sorted(found.items()))
+    counts["overdue"] = sum(row["n"] for row in tallies if row["overdue"])
     return counts
 
 
@@ -89,6 +101,14 @@ def cases(session, user: User, *, status=None, mine=False, page=1, per_page=25) 
     rows = session.execute(query.order_by(Case.id.desc()).limit(per_page).offset((max(page, 1) - 1) * per_page))
     return {"cases": [case_summary(c, a, u) for c, a, u in rows], "total": total, "page": max(page, 1),
             "per_page": per_page}
+
+
+def case_count(session, user: User, *, status=None) -> int:
+    """How many cases the user may see (with this status): the count alone, without a page of them."""
+    query = select(func.count(Case.id)).where(case_scope_clause(user))
+    if status:
+        query = query.where(Case.status == status)
+    return session.scalar(query)
 
 
 def branch_only(user: User, case: Case) -> bool:

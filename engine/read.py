@@ -12,7 +12,7 @@ def home_page(platform, *, actor_id: int) -> dict:
         return {
             "waiting": waiting, "claimed_by_me": mine,
             "my_cases": queries.cases(uow.session, user, status="open", mine=True, per_page=10),
-            "open_cases": queries.cases(uow.session, user, status="open", per_page=1)["total"],
+            "open_cases": queries.case_count(uow.session, user, status="open"),
             "processes": [p for p in queries.processes(uow.session, user) if p["may_start"]],
         }
 

@@ -12,7 +12,8 @@ from engine.models.process import ProcessVersion
 
 class Case(Base):
     __tablename__ = "case_file"
-    __table_args__ = (Index("ix_case_file_process_created", "process_id", "created_at"),)
+    __table_args__ = (Index("ix_case_file_process_created", "process_id", "created_at"),
+                      Index("ix_case_file_creator_status", "created_by", "status"))  # "my open cases"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str | None] = mapped_column(String(40), unique=True)

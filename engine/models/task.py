@@ -2,13 +2,17 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base
 from engine.models._types import UTCDateTime, utcnow
 
 OPEN_STATES = ("ready", "claimed")
+OPEN_ROWS = {"postgresql_where": text("state IN ('ready', 'claimed')"),
+             "sqlite_where": text("state IN ('ready', 'claimed')")}
+# what the inbox counts read besides the scope, so PostgreSQL answers them from the (small) partial index alone
+INBOX_COLUMNS = ["case_id", "process_id", "state", "due_at", "agency_id"]
 
 
 class Task(Base):
@@ -19,6 +23,13 @@ class Task(Base):
         # per-node metrics: covering on PostgreSQL so the dashboard query reads the index only
         Index("ix_task_node_times", "process_id", "state", "bpmn_id", "completed_at",
               postgresql_include=["created_at", "claimed_at", "due_at"]),
+        # inboxes: open tasks of a unit (UO), an agency (ILO) or a lane (IPCU), oldest first (migration 0010)
+        Index("ix_task_open_unit", "unit_id", "lane", "created_at", postgresql_include=INBOX_COLUMNS, **OPEN_ROWS),
+        Index("ix_task_open_agency", "agency_id", "lane", "created_at", postgresql_include=INBOX_COLUMNS,
+              **OPEN_ROWS),
+        Index("ix_task_open_lane", "lane", "created_at", postgresql_include=INBOX_COLUMNS, **OPEN_ROWS),
+        Index("ix_task_claimed_by", "assignee_id", "claimed_at", postgresql_where=text("state = 'claimed'"),
+              sqlite_where=text("state = 'claimed'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

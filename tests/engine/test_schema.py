@@ -12,7 +12,7 @@ pytestmark = pytest.mark.integration
 
 
 def test_migrations_have_one_head():
-    assert ScriptDirectory.from_config(alembic_config(None)).get_heads() == ["0009"]
+    assert ScriptDirectory.from_config(alembic_config(None)).get_heads() == ["0010"]
 
 
 def test_models_match_the_migrations(platform):

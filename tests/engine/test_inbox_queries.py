@@ -1,0 +1,97 @@
+"""The inbox's one grouped count statement gives the same totals and counts as counting each filter by hand."""
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from notice_cases import drafted, started
+from samples import VALID_YELLOW
+from sqlalchemy import select, update
+
+from engine import queries
+from engine.assignment import may_act
+from engine.models import Agency, Case, Task, User
+from engine.models.task import OPEN_STATES
+from engine.services.tasks import claim_task
+
+pytestmark = pytest.mark.integration
+
+LOGINS = ("uo.delhi.crime", "uo.delhi.south", "ilo.delhi", "ilo.punjab", "ipcu.officer")
+
+
+@pytest.fixture
+def spread(platform, deployed):
+    """Open tasks in two units, two categories, both states, one overdue."""
+    started(platform, deployed, "RED")
+    started(platform, deployed, "YELLOW", uo="uo.delhi.south")
+    vet = drafted(platform, deployed, "YELLOW", data=dict(VALID_YELLOW))
+    draft = started(platform, deployed, "RED")
+    with platform.uow() as uow:
+        task_id = uow.session.scalar(select(Task.id).where(Task.case_id == draft.id))
+        uow.session.execute(update(Task).where(Task.case_id == vet.id)
+                            .values(due_at=datetime.now(UTC) - timedelta(days=1)))
+        uow.commit()
+    claim_task(platform, actor_id=deployed["uo.delhi.crime"], task_id=task_id)
+    return deployed
+
+
+def by_hand(session, user: User) -> list[dict]:
+    """The user's open tasks with every filter value, read one by one."""
+    rows = []
+    for task in session.scalars(select(Task).where(Task.state.in_(OPEN_STATES)).order_by(Task.id)):
+        if may_act(user, task):
+            case = session.get(Case, task.case_id)
+            rows.append({"process": task.process_id, "category": case.category, "state": task.state,
+                         "agency": session.get(Agency, task.agency_id).code,
+                         "overdue": task.due_at is not None and task.due_at < datetime.now(UTC)})
+    return rows
+
+
+def expected_counts(rows: list[dict]) -> dict:
+    counts = {}
+    for key in ("process", "category", "agency", "state"):
+        values = sorted({r[key] for r in rows if r[key] is not None})
+        counts[key] = {v: sum(1 for r in rows if r[key] == v) for v in values}
+    counts["overdue"] = sum(1 for r in rows if r["overdue"])
+    return counts
+
+
+FILTER_CHOICES = {"process": [None, "notice_request", "broadcast"], "category": [None, "RED", "YELLOW"],
+                  "agency": [None, "DELHI", "PUNJAB"], "state": [None, "ready", "claimed", "bogus"],
+                  "overdue": [False, True]}
+
+
+@pytest.mark.parametrize("login", LOGINS)
+def test_inbox_totals_and_counts_equal_counting_by_hand(platform, spread, login):
+    with platform.uow() as uow:
+        user = uow.session.scalar(select(User).where(User.username == login))
+        rows = by_hand(uow.session, user)
+        for values in itertools.product(*FILTER_CHOICES.values()):
+            filters = dict(zip(FILTER_CHOICES, values, strict=True))
+            result = queries.inbox(uow.session, user, **filters, per_page=100)
+            wanted = [r for r in rows if all(r[k] == v for k, v in filters.items()
+                                             if v and not (k == "state" and v not in OPEN_STATES))]
+            assert (result["total"], len(result["tasks"])) == (len(wanted), len(wanted)), filters
+            assert result["counts"] == expected_counts(rows)
+
+
+def test_inbox_counts_of_the_spread_are_exact(platform, spread):
+    with platform.uow() as uow:
+        ilo = uow.session.scalar(select(User).where(User.username == "ilo.delhi"))
+        uo = uow.session.scalar(select(User).where(User.username == "uo.delhi.crime"))
+        assert queries.inbox(uow.session, ilo)["counts"] == {
+            "process": {"notice_request": 1}, "category": {"YELLOW": 1}, "agency": {"DELHI": 1},
+            "state": {"ready": 1}, "overdue": 1}
+        found = queries.inbox(uow.session, uo)
+        assert (found["total"], found["counts"]["state"], found["counts"]["category"]) == (
+            2, {"claimed": 1, "ready": 1}, {"RED": 2})
+        assert [t["state"] for t in queries.claimed_by(uow.session, uo)] == ["claimed"]
+
+
+@pytest.mark.parametrize("login", LOGINS)
+def test_case_count_equals_the_total_of_the_case_list(platform, spread, login):
+    with platform.uow() as uow:
+        user = uow.session.scalar(select(User).where(User.username == login))
+        for status in (None, "open", "completed"):
+            assert queries.case_count(uow.session, user, status=status) == \
+                queries.cases(uow.session, user, status=status)["total"]
