@@ -1,7 +1,9 @@
 """Domain errors mapped to HTTP status codes, once: JSON for the API, a page otherwise."""
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import Conflict, DeployError, Forbidden, Invalid, NotFound
@@ -12,12 +14,20 @@ CSP = ("default-src 'self'; img-src 'self' data:; font-src 'self' data:; style-s
        "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 TITLES = {400: "Bad request", 401: "Not signed in", 403: "Not allowed", 404: "Not found", 405: "Not allowed",
           409: "Conflict", 413: "File too large", 422: "Invalid data", 500: "Something went wrong"}
+UNAVAILABLE = "The database is unavailable for a moment (restarting or unreachable). Try again shortly."
+RETRY_AFTER_S = "5"
+# a standalone page: the site's layout asks the database for the officer and the unread counts
+UNAVAILABLE_PAGE = ('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Service unavailable · '
+                    "BHARATPOL</title></head><body><h1>Service unavailable</h1><p>" + UNAVAILABLE
+                    + "</p></body></html>")
 
 
 def init_app(app):
     for error_class, status in STATUS.items():
         app.register_error_handler(error_class, _domain(status))
     app.register_error_handler(CSRFError, _csrf)
+    for error_class in (OperationalError, PoolTimeout, DBAPIError):
+        app.register_error_handler(error_class, _database_unavailable)
     app.register_error_handler(HTTPException, _http)
     app.after_request(_security_headers)
 
@@ -38,6 +48,20 @@ def _domain(status):
             return render_template("auth/login.html", username=request.form.get("username", "")), 401
         return render_template("errors/error.html", status=status, title=TITLES[status], message=str(exc)), status
     return handle
+
+
+def _database_unavailable(exc):
+    """A lost or refused database connection is a 503 the client may retry, not a 500 with a stack trace.
+
+    Other DBAPI errors (integrity, data) stay bugs: they are re-raised and answered 500 as before."""
+    if isinstance(exc, DBAPIError) and not (isinstance(exc, OperationalError) or exc.connection_invalidated):
+        raise exc
+    current_app.logger.warning("database unavailable on %s %s: %s", request.method, request.path,
+                               str(exc).splitlines()[0])
+    headers = {"Retry-After": RETRY_AFTER_S}
+    if _wants_json():
+        return jsonify(error=UNAVAILABLE), 503, headers
+    return UNAVAILABLE_PAGE, 503, {**headers, "Content-Type": "text/html"}
 
 
 def _csrf(exc):
