@@ -22,6 +22,7 @@ ALLOWED = {  # value -> why it may be in the repository
     "another-long-passphrase": "test fixture: create-user in test_audit_completeness",
     "a-production-secret": "test fixture: the production-mode secret key in tests/web/test_auth.py",
     "e2e-secret": "test fixture: the Flask secret key of the browser tests",
+    "reliability-tests-secret-key": "test fixture: the production-mode key of the gunicorn reliability tests",
     "wrong-password": "test fixture: a deliberately wrong password (tests/web/test_route_matrix.py)",
     "p%40ss": "test fixture: test_backup shows that a URL's password is kept off pg_dump's command line",
 }
