@@ -3,7 +3,7 @@
 import hashlib
 import json
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from engine.models import AuditEntry, AuditHead
 from engine.models._types import utcnow
@@ -18,18 +18,28 @@ def _digest(prev_hash: str, seq: int, at, actor, action, object_type, object_id,
 
 
 def append(session, *, actor: str, action: str, object_type: str, object_id, detail=None) -> AuditEntry:
-    """Chain one entry onto the log; the UPDATE on the head row serialises concurrent writers."""
+    """Chain one entry onto the log; the UPDATE on the head row serialises concurrent writers.
+
+    Call it last before the commit: the head row stays locked until then, so every other writer waits for
+    whatever is sent after it (the UPDATE's autoflush sends the step's pending rows before taking the lock).
+    """
     head = AuditHead.__table__  # Core statements: no ORM bookkeeping on this hot row
     seq, prev = session.execute(
         update(head).where(head.c.id == 1).values(seq=head.c.seq + 1).returning(head.c.seq, head.c.last_hash)
     ).one()
     at, detail = utcnow(), detail or {}
     digest = _digest(prev, seq, at, actor, action, object_type, object_id, detail)
-    entry = AuditEntry(seq=seq, at=at, actor=actor, action=action, object_type=object_type,
-                       object_id=str(object_id), detail=detail, prev_hash=prev, hash=digest)
-    session.add(entry)
-    session.execute(update(head).where(head.c.id == 1).values(last_hash=digest))
-    return entry
+    values = {"seq": seq, "at": at, "actor": actor, "action": action, "object_type": object_type,
+              "object_id": str(object_id), "detail": detail, "prev_hash": prev, "hash": digest}
+    entry = insert(AuditEntry.__table__).values(values)
+    move_head = update(head).where(head.c.id == 1).values(last_hash=digest)
+    if session.get_bind().dialect.name == "postgresql":
+        # one round trip instead of two while the head row is locked: the INSERT rides in a CTE
+        session.execute(move_head.add_cte(entry.returning(AuditEntry.__table__.c.id).cte("entry")))
+    else:
+        session.execute(entry)
+        session.execute(move_head)
+    return AuditEntry(**values)
 
 
 def verify(session) -> list[str]:

@@ -55,9 +55,10 @@ def record(session, *, user: User, case: Case, action: str, task=None, detail=No
     session.add(CaseEvent(case_id=case.id, actor=user.username, action=action,
                           bpmn_id=task.bpmn_id if task else None, task_name=task.name if task else None,
                           detail=detail))
+    notify.after_step(session, case, action, detail)
+    # last: the audit head stays locked from here to the commit
     audit.append(session, actor=user.username, action=f"case.{action}", object_type="case",
                  object_id=case.reference, detail={"task": task.bpmn_id if task else None, **detail})
-    notify.after_step(session, case, action, detail)
 
 
 def sync(session, workflows, case: Case, flow, at: datetime):

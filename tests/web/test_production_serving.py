@@ -75,7 +75,7 @@ def _session_processes(sid: int) -> list[int]:
 
 
 def _post_json(port: int, path: str, body: dict) -> tuple[int, dict]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)  # argon2 + first request, loaded CI
     conn.request("POST", path, body=json.dumps(body), headers={"Content-Type": "application/json"})
     response = conn.getresponse()
     return response.status, json.loads(response.read())
