@@ -108,6 +108,8 @@ def issue_token(platform, *, username: str, password: str, otp: str | None = Non
     with platform.uow() as uow:
         uow.session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), created_at=now(),
                                  expires_at=now() + timedelta(hours=TOKEN_HOURS)))
+        audit.append(uow.session, actor=user.username, action="token.issue", object_type="user",
+                     object_id=user.username)
         uow.commit()
     return token, user
 

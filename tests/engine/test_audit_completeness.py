@@ -151,7 +151,7 @@ def _sign_in(run, p, users):
     run([("login.failed", uo, uo)], _refused, SignInFailed, authenticate, p, username=uo, password="wrong")
     run([("login.failed", "nobody", "nobody")], _refused, SignInFailed, authenticate, p, username="nobody",
         password=PASSWORD)
-    run([("login", uo, uo)], issue_token, p, username=uo, password=PASSWORD)  # a token is an API sign-in
+    run([("login", uo, uo), ("token.issue", uo, uo)], issue_token, p, username=uo, password=PASSWORD)
     run([("logout", uo, uo)], end_sessions, p, user_id=users[uo])
 
 
