@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from engine import audit, backup, demo
 from engine.bootstrap import build_platform
@@ -124,15 +125,27 @@ def create_user(platform, username, full_name, role, agency, unit, password, adm
 def worker(platform, once, interval):
     """Fire due timers (SLA reminders, escalations, review dates); run several on several hosts."""
     while True:
-        for reference, timer in fire_due_timers(platform):
-            click.echo(f"{now():%Y-%m-%d %H:%M:%S} fired {timer} on {reference}")
-        if platform.settings.smtp_host:
-            sent, failed = send_pending_mail(platform)
-            if sent or failed:
-                click.echo(f"{now():%Y-%m-%d %H:%M:%S} e-mail: {sent} sent, {failed} failed")
+        try:
+            _fire_and_send(platform)
+        except OperationalError as exc:  # database away (restart, failover): what was not committed stays due
+            retry = "" if once else f", retrying in {interval:g} s"
+            click.echo(f"{now():%Y-%m-%d %H:%M:%S} database unavailable{retry}: "
+                       f"{str(exc.orig or exc).splitlines()[0]}", err=True)
+            platform.engine.dispose()
+            if once:
+                sys.exit(1)
         if once:
             return
         time.sleep(interval)
+
+
+def _fire_and_send(platform):
+    for reference, timer in fire_due_timers(platform):
+        click.echo(f"{now():%Y-%m-%d %H:%M:%S} fired {timer} on {reference}")
+    if platform.settings.smtp_host:
+        sent, failed = send_pending_mail(platform)
+        if sent or failed:
+            click.echo(f"{now():%Y-%m-%d %H:%M:%S} e-mail: {sent} sent, {failed} failed")
 
 
 @main.command("verify-audit")

@@ -3,7 +3,9 @@
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import OperationalError
 
+import engine.cli as cli_module
 from engine.cli import main
 from engine.models import AuditEntry
 
@@ -105,3 +107,39 @@ def test_verify_audit_detects_a_deleted_last_entry(cli, platform):
         conn.execute(delete(AuditEntry).where(AuditEntry.seq == last))
     result = cli("verify-audit")
     assert result.output == f"TAMPERED: log ends at entry {last - 1} but head says {last} (tail deleted?)\n"
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_worker_survives_the_database_going_away_and_fires_on_the_next_poll(cli, monkeypatch):
+    """A lost database connection is reported on one line and the loop polls again; no traceback, no exit."""
+    polls, sleeps = [], []
+
+    def fire(_platform):
+        polls.append(len(polls))
+        if len(polls) == 1:
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+        return [("BP/NR/2026/000001", "vet_reminder")]
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        if len(sleeps) == 2:
+            raise _Stop
+
+    monkeypatch.setattr(cli_module, "fire_due_timers", fire)
+    monkeypatch.setattr(cli_module.time, "sleep", sleep)
+    with pytest.raises(_Stop):
+        cli("worker", "--interval", "7")
+    assert (polls, sleeps) == ([0, 1], [7.0, 7.0])
+
+
+def test_worker_once_exits_1_with_one_line_when_the_database_is_away(cli, monkeypatch):
+    def fire(_platform):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused\ndetail"))
+
+    monkeypatch.setattr(cli_module, "fire_due_timers", fire)
+    result = cli("worker", "--once")
+    assert result.exit_code == 1
+    assert result.output.endswith(" database unavailable: connection refused\n")
