@@ -9,12 +9,16 @@ from engine.models import Case, MailOutbox, Notification, NotificationRead
 from engine.notify import unread_clause, visible_clause
 from engine.services._common import actor, now
 
+BADGE_CAP = 100  # the badge shows "99+" beyond this; counting stops there, so its cost does not grow with history
+
 
 def unread_count(platform, *, actor_id: int) -> int:
+    """Unread notifications of the officer, counted up to BADGE_CAP (every page shows this badge)."""
     with platform.uow() as uow:
         user = actor(uow.session, actor_id)
-        return uow.session.scalar(select(func.count(Notification.id))
-                                  .where(visible_clause(user), unread_clause(user)))
+        unread = (select(Notification.id).where(visible_clause(user), unread_clause(user))
+                  .order_by(Notification.id.desc()).limit(BADGE_CAP).subquery())
+        return uow.session.scalar(select(func.count()).select_from(unread))
 
 
 def list_notifications(platform, *, actor_id: int, limit: int = 100) -> list[dict]:

@@ -3,6 +3,9 @@
 import pytest
 from notice_cases import drafted
 
+from engine.models import Notification
+from engine.services.notifications import unread_count
+
 pytestmark = pytest.mark.integration
 
 
@@ -31,3 +34,16 @@ def test_mark_all_read_needs_the_csrf_token(platform, deployed):
     client = app.test_client()
     client.post("/login", data={"username": "ilo.delhi", "password": "bharatpol-demo"})
     assert client.post("/notifications/read").status_code == 400
+
+
+def test_the_badge_stops_counting_at_99_plus(app, client, login, platform, deployed):
+    with platform.uow() as uow:
+        uow.session.add_all(Notification(kind="reminder", text=f"reminder {i}", user_id=deployed["ilo.delhi"])
+                            for i in range(101))
+        uow.commit()
+    assert unread_count(platform, actor_id=deployed["ilo.delhi"]) == 100
+    login("ilo.delhi")
+    page = client.get("/").get_data(as_text=True)
+    assert 'title="unread notifications" style="background:#f4b942;color:#0b2545;font-weight:600">99+</span>' in page
+    client.post("/notifications/read")
+    assert unread_count(platform, actor_id=deployed["ilo.delhi"]) == 0
