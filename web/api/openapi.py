@@ -2,6 +2,8 @@
 
 import copy
 
+from engine.services.cases import ALLOWED_TYPES
+from web.api.parsing import MAX_ID, MAX_PAGE, MAX_PER_PAGE
 from web.api.schemas import SCHEMAS
 
 JSON = "application/json"
@@ -45,12 +47,14 @@ def _op(op_id: str, tag: str, summary: str, answers: dict, *, body: str | None =
     return operation
 
 
-CASE_ID = _param("case_id", "path", "Case id.", {"type": "integer", "minimum": 1})
-TASK_ID = _param("task_id", "path", "Task id.", {"type": "integer", "minimum": 1})
-ATTACHMENT_ID = _param("attachment_id", "path", "Attachment id.", {"type": "integer", "minimum": 1})
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+CASE_ID = _param("case_id", "path", "Case id.", ID)
+TASK_ID = _param("task_id", "path", "Task id.", ID)
+ATTACHMENT_ID = _param("attachment_id", "path", "Attachment id.", ID)
 MESSAGE_NAME = _param("name", "path", "BPMN message name, e.g. `interpol_decision`.", {"type": "string"})
-PAGE = _param("page", "query", "Page number, from 1.", {"type": "integer", "minimum": 1, "default": 1})
-PER_PAGE = _param("per_page", "query", "Items per page.", {"type": "integer", "minimum": 1, "maximum": 100,
+PAGE = _param("page", "query", "Page number, from 1.", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE,
+                                                        "default": 1})
+PER_PAGE = _param("per_page", "query", "Items per page.", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
                                                            "default": 25})
 INBOX_PARAMS = (
     _param("process", "query", "Only tasks of this process id.", {"type": "string"}),
@@ -71,9 +75,8 @@ METRICS_PARAMS = (
     _param("type", "query", "Only cases of this notice type (the case category).", {"type": "string"}),
 )
 UPLOAD = {"required": True, "content": {"multipart/form-data": {"schema": _ref("AttachmentUpload")}}}
-FILE = {"200": {"description": "The file, as an attachment download.",
-                "content": {"application/octet-stream": {"schema": {"type": "string",
-                                                                    "contentMediaType": "application/octet-stream"}}}}}
+FILE = {"200": {"description": "The file, as an attachment download, with the type read from its content.",
+                "content": {kind: {"schema": {"type": "string", "contentMediaType": kind}} for kind in ALLOWED_TYPES}}}
 LOCATION = {"headers": {"Location": {"description": "URL of the new resource.", "schema": {"type": "string"}}}}
 
 

@@ -4,13 +4,18 @@ from flask import abort, request
 
 from engine.errors import Invalid
 
-TRUE, FALSE = ("1", "true", "yes"), ("", "0", "false", "no")
+TRUE, FALSE = ("1", "true", "yes"), ("0", "false", "no")
 MAX_PER_PAGE = 100
+MAX_ID = 2**31 - 1  # id columns are 32-bit integers on PostgreSQL
+MAX_PAGE = 1_000_000  # beyond it the row offset no longer fits a database integer
 
 
 def json_body() -> dict:
     """The request's JSON object, or 400 when the body is missing, not JSON, or not an object."""
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the JSON decoder goes; silent=True only covers ValueError
+        abort(400, description="the request body is nested too deeply")
     if not isinstance(body, dict):
         abort(400, description="the request body must be a JSON object sent with Content-Type: application/json")
     return body
@@ -41,22 +46,40 @@ def int_arg(name: str, default: int, *, high: int | None = None) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= (high or int(raw)):
+    # at most 18 digits: a longer number is out of every range, and int() refuses thousands of digits
+    value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else 0
+    if not 1 <= value <= (high or value):
         raise Invalid({name: f"must be a whole number from 1 to {high}" if high else "must be a whole number from 1"})
-    return int(raw)
+    return value
+
+
+def ids_in_range(values: dict) -> None:
+    """404 for a path id beyond MAX_ID: no such row can exist, and the database would refuse the number."""
+    if any(isinstance(value, int) and value > MAX_ID for value in (values or {}).values()):
+        abort(404)
+
+
+def page_args() -> dict:
+    """The `page` and `per_page` query arguments, bounded."""
+    page = int_arg("page", 1)
+    if page > MAX_PAGE:
+        raise Invalid({"page": f"must be at most {MAX_PAGE}"})
+    return {"page": page, "per_page": int_arg("per_page", 25, high=MAX_PER_PAGE)}
 
 
 def choice_arg(name: str, choices: tuple[str, ...]) -> str | None:
-    """An optional query argument restricted to a few values."""
-    raw = request.args.get(name) or None
+    """An optional query argument restricted to a few values (an empty value is none of them)."""
+    raw = request.args.get(name)
     if raw is not None and raw not in choices:
         raise Invalid({name: f"must be one of {', '.join(choices)}"})
     return raw
 
 
 def flag_arg(name: str) -> bool:
-    """A boolean query argument: 1/true/yes or 0/false/no."""
-    raw = request.args.get(name, "").lower()
-    if raw not in TRUE + FALSE:
+    """A boolean query argument: 1/true/yes or 0/false/no; absent is false, empty is neither."""
+    raw = request.args.get(name)
+    if raw is None:
+        return False
+    if raw.lower() not in TRUE + FALSE:
         raise Invalid({name: "must be true or false"})
-    return raw in TRUE
+    return raw.lower() in TRUE

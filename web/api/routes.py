@@ -12,8 +12,10 @@ from engine.services import tasks as task_service
 from web.api import bp
 from web.api.auth import me, my_username, token_required
 from web.api.openapi import document
-from web.api.parsing import MAX_PER_PAGE, choice_arg, flag_arg, int_arg, json_body, object_field, text_field
+from web.api.parsing import choice_arg, flag_arg, ids_in_range, json_body, object_field, page_args, text_field
 from web.context import platform
+
+bp.url_value_preprocessor(lambda _endpoint, values: ids_in_range(values))
 
 
 @bp.get("/openapi.json")
@@ -60,7 +62,7 @@ def start_case():
 def list_cases():
     """Cases the caller may see, newest first."""
     return jsonify(read.cases_page(platform(), actor_id=me(), status=request.args.get("status") or None,
-                                   page=int_arg("page", 1), per_page=int_arg("per_page", 25, high=MAX_PER_PAGE)))
+                                   **page_args()))
 
 
 @bp.get("/cases/<int:case_id>")
@@ -128,7 +130,7 @@ def list_tasks():
     filters = {key: request.args.get(key) or None for key in ("process", "category", "agency")}
     return jsonify(read.inbox_page(platform(), actor_id=me(), **filters, state=choice_arg("state", OPEN_STATES),
                                    overdue=flag_arg("overdue"), sort=choice_arg("sort", tuple(SORTS)) or "oldest",
-                                   page=int_arg("page", 1), per_page=int_arg("per_page", 25, high=MAX_PER_PAGE)))
+                                   **page_args()))
 
 
 @bp.get("/tasks/<int:task_id>")

@@ -2,6 +2,8 @@
 
 STR, INT, BOOL, OBJ = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}, {"type": "object"}
 OPT_STR, OPT_INT = {"type": ["string", "null"]}, {"type": ["integer", "null"]}
+# a required text field: not empty and not only whitespace
+TEXT = {"type": "string", "minLength": 1, "pattern": "\\S"}
 TIME, OPT_TIME = {"type": "string", "format": "date-time"}, {"type": ["string", "null"], "format": "date-time"}
 
 
@@ -62,7 +64,7 @@ SCHEMAS = {
     "Error": _object({"error": STR}),
     "Errors": _object({"errors": {"type": "object", "additionalProperties": STR,
                                   "description": "Message per field; compliance rules appear as `rule.<id>`."}}),
-    "TokenRequest": _object({"username": STR, "password": {"type": "string", "format": "password"},
+    "TokenRequest": _object({"username": TEXT, "password": {**TEXT, "format": "password"},
                              "otp": {**STR, "description": "One-time code, for accounts with two-factor sign-in."}},
                             required=("username", "password")),
     "Token": _object({"token": STR, "token_type": {"const": "Bearer"}, "expires_in": INT,
@@ -94,15 +96,15 @@ SCHEMAS = {
     "AttachmentUpload": _object({"file": {"type": "string", "contentMediaType": "application/octet-stream"},
                                  "kind": ATTACHMENT["kind"]}),
     "Comment": _object({"id": INT, "case_id": INT, "author": STR, "body": STR, "at": TIME}),
-    "NewCase": _object({"process": {"type": "string", "examples": ["notice_request"]},
+    "NewCase": _object({"process": {**TEXT, "examples": ["notice_request"]},
                         "data": {**OBJ, "description": "Pre-fills the first form, e.g. {\"notice_type\": \"RED\"}."}},
                        required=("process",)),
-    "NewComment": _object({"body": STR}),
+    "NewComment": _object({"body": TEXT}),
     "FormData": _object({"data": {**OBJ, "description": "Form fields, checked against the task's form_schema."}}),
-    "Reassign": _object({"to": {**STR, "description": "Username of the officer to hand the task to."}}),
+    "Reassign": _object({"to": {**TEXT, "description": "Username of the officer to hand the task to."}}),
     "NodeFigures": _object(NODE_FIGURES),
     "NodeMetrics": _object({"process": STR, "nodes": {"type": "array", "items": _ref("NodeFigures")}}),
-    "Message": _object({"correlation": {**STR, "description": "The case reference."},
+    "Message": _object({"correlation": {**TEXT, "description": "The case reference."},
                         "payload": {**OBJ, "examples": [{"outcome": "published", "notice_number": "A-1234/5-2026",
                                                          "published_on": "2026-05-04"}]}},
                        required=("correlation",)),
