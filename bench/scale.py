@@ -114,13 +114,14 @@ FROM_SQL = f"""FROM bench_case b JOIN case_file t ON t.id = b.template JOIN case
 BRANCH_SQL = "LEFT JOIN bench_agency a ON a.n = (b.g / 100 + x.agency_id) % 7"
 TASKS_SQL = f"""
 INSERT INTO task (case_id, task_uuid, process_id, bpmn_id, name, lane, form, variable, agency_id, unit_id, state,
-                  assignee_id, created_at, claimed_at, completed_at, completed_by, due_at)
+                  assignee_id, created_at, claimed_at, completed_at, completed_by, due_at, category, branch)
 SELECT c.id, x.task_uuid, x.process_id, x.bpmn_id, x.name, x.lane, x.form, x.variable, {SCOPE_SQL},
        CASE WHEN x.state = 'claimed' THEN 'ready' ELSE x.state END,
        CASE WHEN x.state IN ('ready', 'claimed') THEN NULL ELSE x.assignee_id END, o.created,
        CASE WHEN x.state = 'completed' THEN o.created + interval '3 hours' END,
        CASE WHEN x.state NOT IN ('ready', 'claimed') THEN o.created + interval '1 day' END,
-       CASE WHEN x.state = 'completed' THEN x.completed_by END, o.created + (x.due_at - x.created_at)
+       CASE WHEN x.state = 'completed' THEN x.completed_by END, o.created + (x.due_at - x.created_at),
+       c.category, x.branch
 {FROM_SQL} JOIN bench_task x ON x.case_id = t.id {BRANCH_SQL}
 CROSS JOIN LATERAL (SELECT CASE WHEN x.state IN ('ready', 'claimed') THEN now() - random() * interval '20 days'
                                 ELSE c.created_at + x.k * interval '2 days' END AS created) o"""

@@ -39,13 +39,24 @@ def case_scope_clause(user: User):
     """SQL condition: cases this user may see (need to know)."""
     if user.role == "IPCU":
         return Case.id.is_not(None)
-    own = Case.unit_id == user.unit_id if user.role == "UO" else Case.agency_id == user.agency_id
-    branch = BRANCH
-    sent_to_me = exists(select(branch.id).where(
-        branch.case_id == Case.id,
-        branch.unit_id == user.unit_id if user.role == "UO" else branch.agency_id == user.agency_id,
-    ))
-    return or_(own, sent_to_me)
+    return or_(own_cases_clause(user), exists(sent_to(user, BRANCH).where(BRANCH.case_id == Case.id)))
+
+
+def own_cases_clause(user: User):
+    """SQL condition: the cases of the UO's unit / the ILO's agency."""
+    return Case.unit_id == user.unit_id if user.role == "UO" else Case.agency_id == user.agency_id
+
+
+def not_own_cases_clause(user: User):
+    """SQL condition: the complement of own_cases_clause (a case without a unit is not a UO's own)."""
+    return (Case.unit_id.is_distinct_from(user.unit_id) if user.role == "UO"
+            else Case.agency_id != user.agency_id)
+
+
+def sent_to(user: User, branch=BRANCH):
+    """The branch tasks (rows of `branch`) sent to the UO's unit / the ILO's agency; few, and indexed."""
+    mine = branch.unit_id == user.unit_id if user.role == "UO" else branch.agency_id == user.agency_id
+    return select(branch.case_id).where(branch.branch, mine)
 
 
 def separation_conflict(session, *, user: User, case_id: int, task: Task, separate_from: list[str]) -> str | None:

@@ -2,7 +2,14 @@
 
 from sqlalchemy import and_, case, func, literal_column, or_, select
 
-from engine.assignment import case_scope_clause, may_act, task_scope_clause
+from engine.assignment import (
+    case_scope_clause,
+    may_act,
+    not_own_cases_clause,
+    own_cases_clause,
+    sent_to,
+    task_scope_clause,
+)
 from engine.errors import NotFound
 from engine.models import Agency, Attachment, Case, CaseEvent, Comment, ProcessVersion, Task, Unit, User
 from engine.models.task import OPEN_STATES
@@ -36,7 +43,7 @@ def inbox(session, user: User, *, process=None, category=None, agency=None, stat
     query = (select(Task, Case, Agency.code, User.username).join(Case, Case.id == Task.case_id)
              .join(Agency, Agency.id == Task.agency_id).outerjoin(User, User.id == Task.assignee_id)
              .where(OPEN_TASK, task_scope_clause(user)))
-    for key, condition in (("process", Task.process_id == process), ("category", Case.category == category),
+    for key, condition in (("process", Task.process_id == process), ("category", Task.category == category),
                            ("agency", Agency.code == agency), ("state", Task.state == state),
                            ("overdue", Task.due_at < at)):
         if wanted[key]:
@@ -53,10 +60,9 @@ def _tallies(session, user: User, at) -> list[dict]:
     """Open tasks in the user's scope counted per (process, category, agency, state, overdue): one grouped
     statement gives both the counts per filter value and the total of any filter combination."""
     late = case((Task.due_at < at, 1), else_=0)
-    query = (select(Task.process_id, Case.category, Agency.code, Task.state, late, func.count())
-             .join(Case, Case.id == Task.case_id).join(Agency, Agency.id == Task.agency_id)
-             .where(OPEN_TASK, task_scope_clause(user))
-             .group_by(Task.process_id, Case.category, Agency.code, Task.state, late))
+    query = (select(Task.process_id, Task.category, Agency.code, Task.state, late, func.count())
+             .join(Agency, Agency.id == Task.agency_id).where(OPEN_TASK, task_scope_clause(user))
+             .group_by(Task.process_id, Task.category, Agency.code, Task.state, late))
     keys = ("process", "category", "agency", "state", "overdue", "n")
     return [dict(zip(keys, (*row[:4], bool(row[4]), row[5]), strict=True)) for row in session.execute(query)]
 
@@ -97,7 +103,8 @@ def cases(session, user: User, *, status=None, mine=False, page=1, per_page=25) 
         query = query.where(Case.status == status)
     if mine:
         query = query.where(Case.created_by == user.id)
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    total = (session.scalar(select(func.count()).select_from(query.subquery())) if mine
+             else case_count(session, user, status=status))
     rows = session.execute(query.order_by(Case.id.desc()).limit(per_page).offset((max(page, 1) - 1) * per_page))
     return {"cases": [case_summary(c, a, u) for c, a, u in rows], "total": total, "page": max(page, 1),
             "per_page": per_page}
@@ -105,10 +112,15 @@ def cases(session, user: User, *, status=None, mine=False, page=1, per_page=25) 
 
 def case_count(session, user: User, *, status=None) -> int:
     """How many cases the user may see (with this status): the count alone, without a page of them."""
-    query = select(func.count(Case.id)).where(case_scope_clause(user))
-    if status:
-        query = query.where(Case.status == status)
-    return session.scalar(query)
+    wanted = [Case.status == status] if status else []
+    if user.role == "IPCU":
+        return session.scalar(select(func.count(Case.id)).where(*wanted))
+    # own cases and cases sent through a branch are disjoint sets: two index-backed counts instead of one
+    # OR over every case
+    own = session.scalar(select(func.count(Case.id)).where(own_cases_clause(user), *wanted))
+    sent = session.scalar(select(func.count(Case.id))
+                          .where(Case.id.in_(sent_to(user)), not_own_cases_clause(user), *wanted))
+    return own + sent
 
 
 def branch_only(user: User, case: Case) -> bool:

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, text
+from sqlalchemy import JSON, ForeignKey, Index, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base
@@ -12,7 +12,8 @@ OPEN_STATES = ("ready", "claimed")
 OPEN_ROWS = {"postgresql_where": text("state IN ('ready', 'claimed')"),
              "sqlite_where": text("state IN ('ready', 'claimed')")}
 # what the inbox counts read besides the scope, so PostgreSQL answers them from the (small) partial index alone
-INBOX_COLUMNS = ["case_id", "process_id", "state", "due_at", "agency_id"]
+INBOX_COLUMNS = ["case_id", "process_id", "state", "due_at", "agency_id", "category"]
+BRANCH_ROWS = {"postgresql_where": text("branch"), "sqlite_where": text("branch")}
 
 
 class Task(Base):
@@ -30,6 +31,9 @@ class Task(Base):
         Index("ix_task_open_lane", "lane", "created_at", postgresql_include=INBOX_COLUMNS, **OPEN_ROWS),
         Index("ix_task_claimed_by", "assignee_id", "claimed_at", postgresql_where=text("state = 'claimed'"),
               sqlite_where=text("state = 'claimed'")),
+        # cases sent to an agency or unit through a branch (a broadcast): the few rows need-to-know adds
+        Index("ix_task_branch_agency", "agency_id", "case_id", **BRANCH_ROWS),
+        Index("ix_task_branch_unit", "unit_id", "case_id", **BRANCH_ROWS),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,3 +55,5 @@ class Task(Base):
     completed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     draft: Mapped[dict | None] = mapped_column(JSON)
+    category: Mapped[str | None] = mapped_column(String(32))  # the case's, kept current while the task is open
+    branch: Mapped[bool] = mapped_column(default=False, server_default=false())  # scope differs from the case's

@@ -109,6 +109,8 @@ def _project_tasks(session, case: Case, flow, at):
     for row in rows:
         if row.task_uuid not in ready:
             row.state, row.completed_at = "cancelled", at
+        elif row.category != case.category:
+            row.category = case.category
     known = {row.task_uuid for row in rows}
     for uuid, task in ready.items():
         if uuid in known:
@@ -117,7 +119,8 @@ def _project_tasks(session, case: Case, flow, at):
         agency_id, unit_id = _scope(session, case, task.data)
         row = Task(case_id=case.id, task_uuid=uuid, process_id=case.process_id, bpmn_id=facts["bpmn_id"],
                    name=facts["name"], lane=facts["lane"], form=facts["form"], variable=facts["variable"],
-                   agency_id=agency_id, unit_id=unit_id, created_at=at, due_at=_due_at(task, facts, at))
+                   agency_id=agency_id, unit_id=unit_id, created_at=at, due_at=_due_at(task, facts, at),
+                   category=case.category, branch=_is_branch(case, agency_id, unit_id))
         session.add(row)
         notify.task_opened(session, row)
 
@@ -129,6 +132,11 @@ def _due_at(task, facts: dict, at: datetime) -> datetime | None:
         return due_time(facts["due_in"], at)
     due = datetime.fromisoformat(str(task.workflow.script_engine.evaluate(task, expression)))
     return due if due.tzinfo else due.replace(tzinfo=UTC)
+
+
+def _is_branch(case: Case, agency_id: int, unit_id: int | None) -> bool:
+    """The task goes to another agency or unit than its case's (a broadcast branch): see case_scope_clause."""
+    return agency_id != case.agency_id or (unit_id is not None and unit_id != case.unit_id)
 
 
 def _scope(session, case: Case, data: dict) -> tuple[int, int | None]:

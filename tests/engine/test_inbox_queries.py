@@ -4,12 +4,13 @@ import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from cooperation_cases import answered_by_delhi, sent_broadcast
 from notice_cases import drafted, started
 from samples import VALID_YELLOW
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from engine import queries
-from engine.assignment import may_act
+from engine.assignment import case_scope_clause, may_act
 from engine.models import Agency, Case, Task, User
 from engine.models.task import OPEN_STATES
 from engine.services.tasks import claim_task
@@ -95,3 +96,41 @@ def test_case_count_equals_the_total_of_the_case_list(platform, spread, login):
         for status in (None, "open", "completed"):
             assert queries.case_count(uow.session, user, status=status) == \
                 queries.cases(uow.session, user, status=status)["total"]
+
+
+def visible_by_hand(session, user: User, status: str | None) -> int:
+    """Cases the user may see, read one by one: own unit / agency, or any task of the case sent to it."""
+    seen = 0
+    for case in session.scalars(select(Case).where(Case.status == status) if status else select(Case)):
+        tasks = session.scalars(select(Task).where(Task.case_id == case.id)).all()
+        if user.role == "IPCU":
+            seen += 1
+        elif user.role == "UO":
+            seen += case.unit_id == user.unit_id or any(t.unit_id == user.unit_id for t in tasks)
+        else:
+            seen += case.agency_id == user.agency_id or any(t.agency_id == user.agency_id for t in tasks)
+    return seen
+
+
+@pytest.mark.parametrize("login", LOGINS)
+def test_case_count_with_branches_equals_counting_by_hand(platform, spread, login):
+    broadcast = sent_broadcast(platform, spread)  # Delhi and Punjab get a branch each
+    answered_by_delhi(platform, spread, broadcast.id)  # and the Delhi crime branch a unit branch
+    with platform.uow() as uow:
+        user = uow.session.scalar(select(User).where(User.username == login))
+        for status in (None, "open", "completed"):
+            by_scope = uow.session.scalar(select(func.count(Case.id)).where(case_scope_clause(user), *(
+                [Case.status == status] if status else [])))
+            assert queries.case_count(uow.session, user, status=status) == by_scope == \
+                visible_by_hand(uow.session, user, status), status
+
+
+def test_branch_flags_mark_only_the_tasks_sent_outside_the_case(platform, spread):
+    broadcast = sent_broadcast(platform, spread)
+    answered_by_delhi(platform, spread, broadcast.id)
+    with platform.uow() as uow:
+        flagged = uow.session.execute(select(Task.bpmn_id, Agency.code).join(Agency, Agency.id == Task.agency_id)
+                                      .where(Task.branch).order_by(Task.id)).all()
+        assert uow.session.scalar(select(func.count(Task.id)).where(Task.branch, Task.case_id != broadcast.id)) == 0
+    assert [tuple(row) for row in flagged] == [
+        ("route", "DELHI"), ("route", "PUNJAB"), ("acknowledge", "DELHI"), ("answer", "DELHI"), ("forward", "DELHI")]
