@@ -4,7 +4,7 @@ PY        := $(VENV)/bin/python
 BIN       := $(VENV)/bin
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/bharatpol_test
 
-.PHONY: install run test test-sqlite test-postgres lint bench clean vendor
+.PHONY: install run test test-sqlite test-postgres lint bench bench-http bench-scale bench-metrics clean vendor
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -32,6 +32,15 @@ test: lint test-sqlite test-postgres
 
 bench: install
 	$(PY) bench/engine_overhead.py
+
+bench-http: install
+	$(PY) bench/http_load.py
+
+bench-scale: install
+	$(PY) bench/scale.py
+
+bench-metrics: install
+	$(PY) bench/metrics.py
 
 clean:
 	rm -rf $(VENV) instance test-artifacts *.egg-info
