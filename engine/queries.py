@@ -40,16 +40,18 @@ def inbox(session, user: User, *, process=None, category=None, agency=None, stat
     at, wanted = now(), {"process": process, "category": category, "agency": agency,
                          "state": state if state in OPEN_STATES else None, "overdue": overdue}
     tallies = _tallies(session, user, at)
-    query = (select(Task, Case, Agency.code, User.username).join(Case, Case.id == Task.case_id)
-             .join(Agency, Agency.id == Task.agency_id).outerjoin(User, User.id == Task.assignee_id)
-             .where(OPEN_TASK, task_scope_clause(user)))
+    page_ids = select(Task.id).where(OPEN_TASK, task_scope_clause(user))
     for key, condition in (("process", Task.process_id == process), ("category", Task.category == category),
-                           ("agency", Agency.code == agency), ("state", Task.state == state),
-                           ("overdue", Task.due_at < at)):
+                           ("agency", Task.agency_id == select(Agency.id).where(Agency.code == agency)
+                            .scalar_subquery()), ("state", Task.state == state), ("overdue", Task.due_at < at)):
         if wanted[key]:
-            query = query.where(condition)
-    rows = session.execute(query.order_by(SORTS.get(sort, SORTS["oldest"]), Task.id)
-                           .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
+            page_ids = page_ids.where(condition)
+    order = (SORTS.get(sort, SORTS["oldest"]), Task.id)
+    # the page is chosen from the task index alone; only its rows are joined to their cases and agencies
+    page_ids = page_ids.order_by(*order).limit(per_page).offset((max(page, 1) - 1) * per_page).correlate(None)
+    rows = session.execute(select(Task, Case, Agency.code, User.username).join(Case, Case.id == Task.case_id)
+                           .join(Agency, Agency.id == Task.agency_id).outerjoin(User, User.id == Task.assignee_id)
+                           .where(Task.id.in_(page_ids)).order_by(*order)).all()
     tasks = [dict(task_dict(t, c, who), agency=code) for t, c, code, who in rows]
     total = sum(row["n"] for row in tallies if all(row[key] == value for key, value in wanted.items() if value))
     return {"tasks": tasks, "total": total, "page": max(page, 1), "per_page": per_page,
@@ -67,11 +69,11 @@ def _tallies(session, user: User, at) -> list[dict]:
     return [dict(zip(keys, (*row[:4], bool(row[4]), row[5]), strict=True)) for row in session.execute(query)]
 
 
-def claimed_by(session, user: User) -> list[dict]:
-    """Open tasks this user has claimed (whatever colleagues hold)."""
+def claimed_by(session, user: User, limit: int = 50) -> list[dict]:
+    """Open tasks this user has claimed, longest held first (the inbox's 'claimed' filter lists them all)."""
     rows = session.execute(select(Task, Case).join(Case, Case.id == Task.case_id)
                            .where(Task.state == literal_column("'claimed'"), Task.assignee_id == user.id)
-                           .order_by(Task.claimed_at)).all()
+                           .order_by(Task.claimed_at, Task.id).limit(limit)).all()
     return [task_dict(t, c, user.username) for t, c in rows]
 
 

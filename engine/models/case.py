@@ -13,7 +13,7 @@ from engine.models.process import ProcessVersion
 class Case(Base):
     __tablename__ = "case_file"
     __table_args__ = (Index("ix_case_file_process_created", "process_id", "created_at"),
-                      Index("ix_case_file_creator_status", "created_by", "status"),  # "my open cases"
+                      Index("ix_case_file_creator_status", "created_by", "status", "id"),  # "my open cases"
                       Index("ix_case_file_agency_status", "agency_id", "status"),  # cases an ILO sees, by status
                       Index("ix_case_file_unit_status", "unit_id", "status"))
 

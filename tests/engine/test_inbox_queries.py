@@ -134,3 +134,15 @@ def test_branch_flags_mark_only_the_tasks_sent_outside_the_case(platform, spread
         assert uow.session.scalar(select(func.count(Task.id)).where(Task.branch, Task.case_id != broadcast.id)) == 0
     assert [tuple(row) for row in flagged] == [
         ("route", "DELHI"), ("route", "PUNJAB"), ("acknowledge", "DELHI"), ("answer", "DELHI"), ("forward", "DELHI")]
+
+
+def test_claimed_by_lists_the_longest_held_first_up_to_the_limit(platform, deployed):
+    cases = [started(platform, deployed, "RED") for _ in range(3)]
+    with platform.uow() as uow:
+        task_ids = [uow.session.scalar(select(Task.id).where(Task.case_id == c.id)) for c in cases]
+    for task_id in task_ids:
+        claim_task(platform, actor_id=deployed["uo.delhi.crime"], task_id=task_id)
+    with platform.uow() as uow:
+        uo = uow.session.scalar(select(User).where(User.username == "uo.delhi.crime"))
+        assert [t["id"] for t in queries.claimed_by(uow.session, uo, limit=2)] == task_ids[:2]
+        assert [t["id"] for t in queries.claimed_by(uow.session, uo)] == task_ids

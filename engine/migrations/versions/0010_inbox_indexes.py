@@ -39,7 +39,7 @@ def upgrade():
                         postgresql_where=OPEN, sqlite_where=OPEN)
     op.create_index('ix_task_claimed_by', 'task', ['assignee_id', 'claimed_at'], unique=False,
                     postgresql_where=CLAIMED, sqlite_where=CLAIMED)
-    op.create_index('ix_case_file_creator_status', 'case_file', ['created_by', 'status'], unique=False)
+    op.create_index('ix_case_file_creator_status', 'case_file', ['created_by', 'status', 'id'], unique=False)
     op.create_index('ix_case_file_agency_status', 'case_file', ['agency_id', 'status'], unique=False)
     op.create_index('ix_case_file_unit_status', 'case_file', ['unit_id', 'status'], unique=False)
     for name, column in (('ix_task_branch_agency', 'agency_id'), ('ix_task_branch_unit', 'unit_id')):
