@@ -8,6 +8,7 @@ TRUE, FALSE = ("1", "true", "yes"), ("0", "false", "no")
 MAX_PER_PAGE = 100
 MAX_ID = 2**31 - 1  # id columns are 32-bit integers on PostgreSQL
 MAX_PAGE = 1_000_000  # beyond it the row offset no longer fits a database integer
+BAD_TEXT = "must not contain NUL characters or unpaired surrogates"
 
 
 def json_body() -> dict:
@@ -18,7 +19,43 @@ def json_body() -> dict:
         abort(400, description="the request body is nested too deeply")
     if not isinstance(body, dict):
         abort(400, description="the request body must be a JSON object sent with Content-Type: application/json")
+    refused = [key for key, value in body.items() if not storable(key) or not storable(value)]
+    if refused:
+        raise Invalid({key if storable(key) else "(key)": BAD_TEXT for key in refused})
     return body
+
+
+def storable(value) -> bool:
+    """True when no text inside value (keys included) holds NUL or an unpaired surrogate, which PostgreSQL
+    text and UTF-8 cannot store; walked without recursion, as a body may be nested hundreds deep."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str) and ("\x00" in item or not item.isascii() and not _utf8(item)):
+            return False
+        if isinstance(item, dict):
+            stack.extend([*item.keys(), *item.values()])
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def refuse_bad_text() -> None:
+    """422 naming each query argument, form field or file name that cannot be stored (see storable)."""
+    pairs = [*request.args.items(multi=True), *request.form.items(multi=True),
+             *((name, file.filename or "") for name, file in request.files.items(multi=True))]
+    refused = sorted({name if storable(name) else "(name)" for name, value in pairs
+                      if not storable(name) or not storable(value)})
+    if refused:
+        raise Invalid(dict.fromkeys(refused, BAD_TEXT))
 
 
 def text_field(body: dict, name: str) -> str:

@@ -12,7 +12,16 @@ from engine.services import tasks as task_service
 from web.api import bp
 from web.api.auth import me, my_username, token_required
 from web.api.openapi import document
-from web.api.parsing import choice_arg, flag_arg, ids_in_range, json_body, object_field, page_args, text_field
+from web.api.parsing import (
+    choice_arg,
+    flag_arg,
+    ids_in_range,
+    json_body,
+    object_field,
+    page_args,
+    refuse_bad_text,
+    text_field,
+)
 from web.context import platform
 
 bp.url_value_preprocessor(lambda _endpoint, values: ids_in_range(values))
@@ -61,6 +70,7 @@ def start_case():
 @token_required
 def list_cases():
     """Cases the caller may see, newest first."""
+    refuse_bad_text()
     return jsonify(read.cases_page(platform(), actor_id=me(), status=request.args.get("status") or None,
                                    **page_args()))
 
@@ -86,6 +96,7 @@ def add_comment(case_id):
 @token_required
 def upload_attachment(case_id):
     """Attach a file (multipart `file` and `kind`); its type is checked by content."""
+    refuse_bad_text()
     file = request.files.get("file")
     if file is None:
         raise Invalid({"file": "is required"})
@@ -127,6 +138,7 @@ def send_message(name):
 @token_required
 def list_tasks():
     """Open tasks the caller may act on, filtered, sorted and paged, with counts per filter value."""
+    refuse_bad_text()
     filters = {key: request.args.get(key) or None for key in ("process", "category", "agency")}
     return jsonify(read.inbox_page(platform(), actor_id=me(), **filters, state=choice_arg("state", OPEN_STATES),
                                    overdue=flag_arg("overdue"), sort=choice_arg("sort", tuple(SORTS)) or "oldest",
@@ -189,6 +201,7 @@ def complete_task(task_id):
 @token_required
 def metrics_nodes():
     """Per BPMN node of a process: WIP, queue / work / lead time p50 and p90, SLA breaches (IPCU)."""
+    refuse_bad_text()
     args = request.args
     if not args.get("process"):
         raise Invalid({"process": "is required"})

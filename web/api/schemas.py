@@ -2,8 +2,11 @@
 
 STR, INT, BOOL, OBJ = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}, {"type": "object"}
 OPT_STR, OPT_INT = {"type": ["string", "null"]}, {"type": ["integer", "null"]}
-# a required text field: not empty and not only whitespace
-TEXT = {"type": "string", "minLength": 1, "pattern": "\\S"}
+# text the database can store holds no NUL character; a required text field is also not only whitespace
+NO_NUL = {"type": "string", "pattern": "^[^\\u0000]*$"}
+TEXT = {"type": "string", "minLength": 1, "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"}
+# free-form JSON (form data, message payloads) whose texts and keys hold no NUL character
+DATA = {"type": "object", "propertyNames": NO_NUL, "additionalProperties": {"$ref": "#/components/schemas/Storable"}}
 TIME, OPT_TIME = {"type": "string", "format": "date-time"}, {"type": ["string", "null"], "format": "date-time"}
 
 
@@ -61,6 +64,8 @@ NODE_FIGURES = {
 }
 
 SCHEMAS = {
+    "Storable": {"anyOf": [NO_NUL, {"type": ["number", "boolean", "null"]},
+                           {"type": "array", "items": _ref("Storable")}, DATA]},
     "Error": _object({"error": STR}),
     "Errors": _object({"errors": {"type": "object", "additionalProperties": STR,
                                   "description": "Message per field; compliance rules appear as `rule.<id>`."}}),
@@ -97,15 +102,15 @@ SCHEMAS = {
                                  "kind": ATTACHMENT["kind"]}),
     "Comment": _object({"id": INT, "case_id": INT, "author": STR, "body": STR, "at": TIME}),
     "NewCase": _object({"process": {**TEXT, "examples": ["notice_request"]},
-                        "data": {**OBJ, "description": "Pre-fills the first form, e.g. {\"notice_type\": \"RED\"}."}},
+                        "data": {**DATA, "description": "Pre-fills the first form, e.g. {\"notice_type\": \"RED\"}."}},
                        required=("process",)),
     "NewComment": _object({"body": TEXT}),
-    "FormData": _object({"data": {**OBJ, "description": "Form fields, checked against the task's form_schema."}}),
+    "FormData": _object({"data": {**DATA, "description": "Form fields, checked against the task's form_schema."}}),
     "Reassign": _object({"to": {**TEXT, "description": "Username of the officer to hand the task to."}}),
     "NodeFigures": _object(NODE_FIGURES),
     "NodeMetrics": _object({"process": STR, "nodes": {"type": "array", "items": _ref("NodeFigures")}}),
     "Message": _object({"correlation": {**TEXT, "description": "The case reference."},
-                        "payload": {**OBJ, "examples": [{"outcome": "published", "notice_number": "A-1234/5-2026",
+                        "payload": {**DATA, "examples": [{"outcome": "published", "notice_number": "A-1234/5-2026",
                                                          "published_on": "2026-05-04"}]}},
                        required=("correlation",)),
 }
