@@ -100,7 +100,8 @@ def _main_line(flow) -> dict:
 def _category(data: dict) -> str | None:
     """What inbox filters call the case's type: a request's notice_type, if it has one."""
     request = data.get("request")
-    return request.get("notice_type") if isinstance(request, dict) else None
+    value = request.get("notice_type") if isinstance(request, dict) else None
+    return value[:32] if isinstance(value, str) else None  # only a code fits the column; the form checks the rest
 
 
 def _project_tasks(session, case: Case, flow, at):

@@ -396,3 +396,11 @@ def test_processes_say_who_may_start(api):
         processes = api(username).get("/processes").json["processes"]
         return next((p["start_role"], p["may_start"]) for p in processes if p["id"] == "notice_request")
     assert (notice_request("ilo.delhi"), notice_request("uo.delhi.crime")) == (("UO", False), ("UO", True))
+
+
+@pytest.mark.parametrize("notice_type", [["RED"], {"a": 1}, 7, "R" * 40])
+def test_a_start_with_a_notice_type_that_is_no_code_is_kept_without_a_category(api, notice_type):
+    uo = api("uo.delhi.crime")
+    started = _start(uo, {"notice_type": notice_type})
+    assert (started["category"], started["data"]["request"]["notice_type"]) == (
+        ("R" * 32 if isinstance(notice_type, str) else None), notice_type)
