@@ -288,18 +288,23 @@ def database_url(kind: str, tmpdir: Path, pg_url: str) -> str | None:
     return pg_url
 
 
-def open_bench(kind: str, tmpdir: Path, pg_url: str) -> Bench | None:
-    url = database_url(kind, tmpdir, pg_url)
-    if url is None:
-        return None
-    settings = replace(load_settings({}), database_url=url, data_dir=tmpdir / "data")
-    platform = build_platform(settings)
+def demo_platform(url: str, data_dir: Path):
+    """A platform on a migrated database with the demo directory and `processes/` deployed; user ids by name."""
+    platform = build_platform(replace(load_settings({}), database_url=url, data_dir=data_dir))
     schema.upgrade(platform.engine)
     with platform.uow() as uow:
         demo.load(uow.session)
         uow.commit()
         users = {u.username: u.id for u in uow.session.scalars(select(User))}
     deploy(platform, actor="bench", files=read_paths([PROJECT_ROOT / "processes"]))
+    return platform, users
+
+
+def open_bench(kind: str, tmpdir: Path, pg_url: str) -> Bench | None:
+    url = database_url(kind, tmpdir, pg_url)
+    if url is None:
+        return None
+    platform, users = demo_platform(url, tmpdir / "data")
     with platform.uow() as uow:
         version = latest_version(uow.session, PROCESS)
         spec, subs = platform.workflows.specs_for(version)

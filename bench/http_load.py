@@ -29,23 +29,21 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(PROJECT_ROOT), str(PROJECT_ROOT / "tests")]
+sys.path[:0] = [str(PROJECT_ROOT), str(PROJECT_ROOT / "tests"), str(PROJECT_ROOT / "bench")]
 
+from engine_overhead import demo_platform  # noqa: E402 - bench/engine_overhead.py
 from samples import VALID_RED  # noqa: E402 - tests/samples.py
 from sqlalchemy import create_engine, event, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from engine import audit, demo, schema  # noqa: E402
-from engine.bootstrap import build_platform  # noqa: E402
-from engine.config import load_settings  # noqa: E402
-from engine.models import Task, User  # noqa: E402
+from engine import audit  # noqa: E402
+from engine.models import Task  # noqa: E402
 from engine.models.task import OPEN_STATES  # noqa: E402
 from engine.services.cases import add_attachment, start_case  # noqa: E402
-from engine.services.deploy import deploy, read_paths  # noqa: E402
 from engine.services.tasks import complete_task  # noqa: E402
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bharatpol_bench_http"
@@ -79,14 +77,7 @@ def recreate_database(url: str):
 
 def open_platform(url: str, data_dir: Path) -> Prepared:
     recreate_database(url)
-    platform = build_platform(replace(load_settings({}), database_url=url, data_dir=data_dir))
-    schema.upgrade(platform.engine)
-    with platform.uow() as uow:
-        demo.load(uow.session)
-        uow.commit()
-        users = {u.username: u.id for u in uow.session.scalars(select(User))}
-    deploy(platform, actor="bench", files=read_paths([PROJECT_ROOT / "processes"]))
-    return Prepared(platform, users)
+    return Prepared(*demo_platform(url, data_dir))
 
 
 def draft_data(number: int) -> dict:

@@ -25,7 +25,6 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -33,17 +32,14 @@ sys.path[:0] = [str(PROJECT_ROOT), str(PROJECT_ROOT / "tests"), str(PROJECT_ROOT
 
 import cooperation_cases as coop  # noqa: E402 - tests/: the service-level helpers the process tests use
 import notice_cases as notices  # noqa: E402
-from engine_overhead import decision, draft_data, recreate_postgres  # noqa: E402
+from engine_overhead import decision, demo_platform, draft_data, recreate_postgres  # noqa: E402
 from sqlalchemy import create_engine, event, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from engine import demo, read, schema  # noqa: E402
-from engine.bootstrap import build_platform  # noqa: E402
-from engine.config import load_settings  # noqa: E402
-from engine.models import Task, User  # noqa: E402
+from engine import read  # noqa: E402
+from engine.models import Task  # noqa: E402
 from engine.models.task import OPEN_STATES  # noqa: E402
 from engine.services.cases import add_attachment, send_message, start_case  # noqa: E402
-from engine.services.deploy import deploy, read_paths  # noqa: E402
 from engine.services.notifications import unread_count  # noqa: E402
 from engine.services.tasks import complete_task  # noqa: E402
 
@@ -182,14 +178,7 @@ def setup(url: str, data_dir: Path):
     with admin.connect() as conn:  # builds the million states several times faster than pglz, the default
         conn.execute(text(f'ALTER DATABASE "{make_url(url).database}" SET default_toast_compression = lz4'))
     admin.dispose()
-    platform = build_platform(replace(load_settings({}), database_url=url, data_dir=data_dir))
-    schema.upgrade(platform.engine)
-    with platform.uow() as uow:
-        demo.load(uow.session)
-        uow.commit()
-        users = {u.username: u.id for u in uow.session.scalars(select(User))}
-    deploy(platform, actor="bench", files=read_paths([PROJECT_ROOT / "processes"]))
-    return platform, users
+    return demo_platform(url, data_dir)
 
 
 def red_draft(forename: str) -> dict:
