@@ -161,12 +161,7 @@ def _own_side(user: User, who):
 def case_detail(session, user: User, case_id: int) -> dict:
     """Everything the case page shows: data, tasks, history, comments, attachments, diagram marks; a branch
     recipient sees only its own branch's data and tasks, and only what IPCU and its own side wrote."""
-    row = session.execute(select(Case, Agency.code, Unit.code).join(Agency, Agency.id == Case.agency_id)
-                          .outerjoin(Unit, Unit.id == Case.unit_id)
-                          .where(Case.id == case_id, case_scope_clause(user))).first()
-    if row is None:
-        raise NotFound(f"case {case_id} not found")
-    case, agency, unit = row
+    case, agency, unit = _visible_case(session, user, case_id)
     limited = branch_only(user, case)
     task_list = _case_tasks(session, user, case, limited)
     side = _own_side(user, User) if limited else None
@@ -179,6 +174,23 @@ def case_detail(session, user: User, case_id: int) -> dict:
         "diagram": {"completed": sorted({t["bpmn_id"] for t in task_list if t["state"] == "completed"}),
                     "current": sorted({t["bpmn_id"] for t in task_list if t["state"] in OPEN_STATES})},
     }
+
+
+def case_state(session, user: User, case_id: int) -> dict:
+    """What the API answers after an action: the case summary, its data and its open tasks (as case_detail)."""
+    case, agency, unit = _visible_case(session, user, case_id)
+    task_list = _case_tasks(session, user, case, branch_only(user, case))
+    return {**case_summary(case, agency, unit), "data": visible_data(user, case),
+            "tasks": [t for t in task_list if t["state"] in OPEN_STATES]}
+
+
+def _visible_case(session, user: User, case_id: int) -> tuple[Case, str, str | None]:
+    row = session.execute(select(Case, Agency.code, Unit.code).join(Agency, Agency.id == Case.agency_id)
+                          .outerjoin(Unit, Unit.id == Case.unit_id)
+                          .where(Case.id == case_id, case_scope_clause(user))).first()
+    if row is None:
+        raise NotFound(f"case {case_id} not found")
+    return tuple(row)
 
 
 def _case_tasks(session, user: User, case: Case, limited: bool) -> list[dict]:

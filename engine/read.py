@@ -55,8 +55,8 @@ def task_state(platform, *, actor_id: int, task_id: int, with_case: bool = False
 
 
 def _case_state(session, user, case_id: int) -> dict:
-    detail = queries.case_detail(session, user, case_id)
-    return {key: detail[key] for key in CASE_KEYS}
+    state = queries.case_state(session, user, case_id)
+    return {key: state[key] for key in CASE_KEYS}
 
 
 def case_attachments(platform, *, actor_id: int, case_id: int) -> list[dict]:
