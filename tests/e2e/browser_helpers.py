@@ -17,6 +17,9 @@ def api_post(base: str, path: str, body: dict, token: str | None = None) -> dict
 
 
 def sign_in(page, base: str, username: str, password: str = "bharatpol-demo"):
+    # leave the previous page first: a request it still has in flight (the case page fetches its diagram) would
+    # otherwise come back without a session and hand the browser a fresh cookie in the middle of the sign-in
+    page.goto("about:blank")
     page.context.clear_cookies()
     page.goto(f"{base}/login")
     page.fill("#username", username)
