@@ -35,9 +35,9 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(PROJECT_ROOT), str(PROJECT_ROOT / "tests"), str(PROJECT_ROOT / "bench")]
 
-from engine_overhead import demo_platform  # noqa: E402 - bench/engine_overhead.py
+from engine_overhead import demo_platform, recreate_postgres  # noqa: E402 - bench/engine_overhead.py
 from samples import VALID_RED  # noqa: E402 - tests/samples.py
-from sqlalchemy import create_engine, event, func, select, text  # noqa: E402
+from sqlalchemy import event, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from engine import audit  # noqa: E402
@@ -68,11 +68,7 @@ def recreate_database(url: str):
     target = make_url(url)
     if not target.database.startswith("bharatpol_bench"):
         raise SystemExit(f"refusing to drop '{target.database}': the bench database name starts with bharatpol_bench")
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
+    recreate_postgres(url)
 
 
 def open_platform(url: str, data_dir: Path) -> Prepared:

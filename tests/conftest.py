@@ -31,6 +31,12 @@ def _recreate_postgres(url: str):
 
 
 @pytest.fixture(scope="session")
+def recreate_postgres():
+    """Drop and create a PostgreSQL database by URL, for tests that need a database of their own."""
+    return _recreate_postgres
+
+
+@pytest.fixture(scope="session")
 def pg_url(worker_id):
     """The PostgreSQL test database of this pytest-xdist worker (one database per worker)."""
     if not TEST_URL:

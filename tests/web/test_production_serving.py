@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from engine import demo
@@ -30,23 +29,14 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _recreate(url: str):
-    target = make_url(url)
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
-
-
 @pytest.fixture
-def serving_url(pg_url, tmp_path):
+def serving_url(pg_url, recreate_postgres, tmp_path):
     """A database of its own next to this worker's test database, with the demo directory (no processes)."""
     if not pg_url:
         pytest.skip("needs PostgreSQL (BHARATPOL_TEST_DATABASE_URL): production serving is several processes")
     url = make_url(pg_url)
     url = url.set(database=f"{url.database}_serving").render_as_string(hide_password=False)
-    _recreate(url)
+    recreate_postgres(url)
     platform = build_platform(load_settings({"BHARATPOL_DATABASE_URL": url, "BHARATPOL_DATA_DIR": str(tmp_path)}))
     upgrade(platform.engine)
     with platform.uow() as uow:
